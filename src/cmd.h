@@ -1,0 +1,74 @@
+/*
+ * Subcommands: one file each (cmd-NAME.c) exporting a struct cmd_entry with
+ * its options and help, so usage text sits next to the parser.  cmd.c owns
+ * the table, the lookup and the options every command shares.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdio.h>
+
+#define EXIT_CLEAN	0	/* nothing at or above --fail-on */
+#define EXIT_FINDINGS	1	/* findings at or above --fail-on */
+#define EXIT_USAGE	2	/* usage or configuration error */
+#define EXIT_OPFAIL	3	/* database unusable, no registry answered */
+
+/* Returned by cmd_getopt: stop, and exit with ctx->exit_status. */
+#define CMD_GETOPT_EXIT	(-2)
+
+struct config;
+
+struct cmd_option {
+	const char	*name;		/* long name */
+	int		 key;		/* short letter or a value >= 256 */
+	int		 has_arg;
+	const char	*arg;		/* argument name for help */
+	const char	*help;
+};
+
+struct cmd_ctx {
+	const char	*progname;
+	const char	*config_path;
+	const char	*db_path;
+	int		 verbose;
+	int		 quiet;
+	int		 exit_status;
+	struct config	*config;
+	/* Parser state for cmd_getopt. */
+	int		 optind;
+};
+
+struct cmd_entry {
+	const char			*name;
+	const char			*args;		/* "[PATH...]" */
+	const char			*summary;	/* one line */
+	const char			*description;	/* a paragraph */
+	const struct cmd_option		*options;	/* {NULL} ends */
+	int				(*exec)(struct cmd_ctx *, int, char **);
+};
+
+extern const struct cmd_entry	cmd_audit_entry;
+extern const struct cmd_entry	cmd_catalog_entry;
+extern const struct cmd_entry	cmd_check_config_entry;
+extern const struct cmd_entry	cmd_ref_entry;
+
+extern const struct cmd_entry	*cmd_table[];
+
+const struct cmd_entry	*cmd_find(const char *);
+void			 cmd_usage(FILE *, const char *);
+void			 cmd_help(FILE *, const char *, const struct cmd_entry *);
+/*
+ * getopt over the command's options plus the shared ones (-c, --db, -q, -v,
+ * --help).  Returns the command's key, -1 at the end (ctx->optind is then
+ * the first operand; operands are moved to the end as GNU getopt does), or
+ * CMD_GETOPT_EXIT after --help or a usage error (ctx->exit_status set).
+ */
+int			 cmd_getopt(struct cmd_ctx *, const struct cmd_entry *,
+			     int, char **, char **optarg_out);
+/* Load the configuration once; NULL (and exit status 2) if it is bad. */
+struct config		*cmd_config(struct cmd_ctx *);
+/* Parse --format's value against a list; -1 and a message if unknown. */
+int			 cmd_choice(struct cmd_ctx *, const char *option,
+			     const char *value, const char *const *choices);
+
+#endif

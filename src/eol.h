@@ -1,0 +1,4 @@
+/* placeholder */
+#ifndef EOL_H
+#define EOL_H
+#endif

@@ -1,0 +1,4 @@
+/* placeholder */
+#ifndef REPORT_H
+#define REPORT_H
+#endif

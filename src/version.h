@@ -1,0 +1,4 @@
+/* placeholder */
+#ifndef VERSION_H
+#define VERSION_H
+#endif
