@@ -97,3 +97,106 @@ rules_lookup(const char *id)
 	}
 	return (-1);
 }
+
+void
+findings_init(struct findings *fs)
+{
+	memset(fs, 0, sizeof *fs);
+}
+
+void
+findings_free(struct findings *fs)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < fs->n; i++) {
+		struct finding	*f = &fs->v[i];
+
+		free(f->file);
+		free(f->text);
+		free(f->message);
+		free(f->suggestion);
+		for (j = 0; j < f->nevidence; j++)
+			free(f->evidence[j].value);
+	}
+	free(fs->v);
+	memset(fs, 0, sizeof *fs);
+}
+
+struct finding *
+findings_add(struct findings *fs, enum rule_id rule, enum severity sev,
+    const struct scan_ref *r, const char *fmt, ...)
+{
+	struct finding	*f;
+	va_list		 ap;
+
+	if (fs->n == fs->alloc) {
+		fs->alloc = fs->alloc == 0 ? 16 : fs->alloc * 2;
+		fs->v = xreallocarray(fs->v, fs->alloc, sizeof *fs->v);
+	}
+	f = &fs->v[fs->n++];
+	memset(f, 0, sizeof *f);
+	f->rule = rule;
+	f->severity = sev;
+	f->file = xstrdup(r->file);
+	f->line = r->line;
+	f->column = r->column;
+	f->text = xstrdup(r->text);
+	va_start(ap, fmt);
+	xvasprintf(&f->message, fmt, ap);
+	va_end(ap);
+	return (f);
+}
+
+/* Attach one piece of evidence; keys are static strings. */
+void
+finding_evidence(struct finding *f, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (f->nevidence == sizeof f->evidence / sizeof f->evidence[0])
+		return;
+	f->evidence[f->nevidence].key = key;
+	va_start(ap, fmt);
+	xvasprintf(&f->evidence[f->nevidence].value, fmt, ap);
+	va_end(ap);
+	f->nevidence++;
+}
+
+static int
+findings_cmp(const void *a, const void *b)
+{
+	const struct finding	*fa = a, *fb = b;
+	int			 c;
+
+	c = strcmp(fa->file, fb->file);
+	if (c != 0)
+		return (c);
+	if (fa->line != fb->line)
+		return (fa->line < fb->line ? -1 : 1);
+	if (fa->column != fb->column)
+		return (fa->column < fb->column ? -1 : 1);
+	if (fa->rule != fb->rule)
+		return (fa->rule < fb->rule ? -1 : 1);
+	return (strcmp(fa->message, fb->message));
+}
+
+void
+findings_sort(struct findings *fs)
+{
+	if (fs->n > 1)
+		qsort(fs->v, fs->n, sizeof *fs->v, findings_cmp);
+}
+
+enum severity
+findings_max(const struct findings *fs)
+{
+	enum severity	 max = SEV_OFF;
+	size_t		 i;
+
+	for (i = 0; i < fs->n; i++) {
+		if (fs->v[i].severity > max)
+			max = fs->v[i].severity;
+	}
+	return (max);
+}

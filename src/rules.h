@@ -85,5 +85,8 @@ enum severity	 findings_max(const struct findings *);
 /* Run the offline rules over scanned references; now is injectable. */
 void		 rules_check(const struct config *, const struct scan_result *,
 		     time_t now, struct findings *);
+/* Run them over the catalog itself (tagdrift catalog --check). */
+void		 rules_check_catalog(const struct config *, time_t now,
+		     struct findings *);
 
 #endif
