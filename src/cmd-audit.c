@@ -1,19 +1,159 @@
+/*
+ * tagdrift audit [PATH...]: scan trees for image references, judge them,
+ * report.  The exit status gates CI (--fail-on).
+ */
 #include "autoconf.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "config.h"
+#include "report.h"
+#include "rules.h"
+#include "scan.h"
+#include "walk.h"
+#include "xmalloc.h"
+
+enum {
+	AUDIT_OPT_FAIL_ON = 256,
+	AUDIT_OPT_OFFLINE,
+	AUDIT_OPT_AS_OF,
+	AUDIT_OPT_NO_COLOR
+};
 
 static const struct cmd_option cmd_audit_options[] = {
+	{ "format", 'f', 1, "FMT", "output format: text, json or sarif" },
+	{ "output", 'o', 1, "FILE", "write the report to FILE" },
+	{ "fail-on", AUDIT_OPT_FAIL_ON, 1, "LEVEL",
+	    "exit 1 on findings at or above LEVEL: error (default), "
+	    "warning, info, never" },
+	{ "offline", AUDIT_OPT_OFFLINE, 0, NULL,
+	    "ask no registry; use only the history database" },
+	{ "as-of", AUDIT_OPT_AS_OF, 1, "DATE",
+	    "judge dates as of DATE (YYYY-MM-DD) instead of today" },
+	{ "no-color", AUDIT_OPT_NO_COLOR, 0, NULL, "never colour the text" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+static const char *const audit_fail_names[] = { "never", "info", "warning",
+	"error", NULL };
+
+static int
+cmd_audit_scan(struct cmd_ctx *ctx, const struct config *conf, int nroots,
+    char **roots, struct scan_result *sr)
+{
+	struct walk_opts	 wo;
+	char			*cause;
+	int			 i;
+	static char		*dot[] = { ".", NULL };
+
+	wo.max_file_size = conf->max_file_size;
+	wo.max_depth = conf->max_depth;
+	if (nroots == 0) {
+		nroots = 1;
+		roots = dot;
+	}
+	for (i = 0; i < nroots; i++) {
+		if (walk_scan(roots[i], &wo, sr, &cause) != 0) {
+			fprintf(stderr, "%s audit: %s: %s\n", ctx->progname,
+			    roots[i], cause);
+			free(cause);
+			return (-1);
+		}
+	}
+	return (0);
+}
 
 static int
 cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx; (void)argc; (void)argv;
-	return (EXIT_CLEAN);
+	struct scan_result	 sr;
+	struct findings		 fs;
+	struct report		 rp;
+	struct config		*conf;
+	const char		*output = NULL;
+	char			*arg;
+	FILE			*out = NULL;
+	time_t			 now = time(NULL);
+	int			 c, fmt = REPORT_TEXT, fail_on = SEV_ERROR;
+	int			 color = -1, offline = 0;
+
+	scan_result_init(&sr);
+	findings_init(&fs);
+	while ((c = cmd_getopt(ctx, &cmd_audit_entry, argc, argv, &arg)) !=
+	    -1) {
+		switch (c) {
+		case 'f':
+			if ((fmt = cmd_choice(ctx, "format", arg,
+			    report_format_names)) == -1)
+				goto out;
+			break;
+		case 'o':
+			output = arg;
+			break;
+		case AUDIT_OPT_FAIL_ON:
+			if ((fail_on = cmd_choice(ctx, "fail-on", arg,
+			    audit_fail_names)) == -1)
+				goto out;
+			break;
+		case AUDIT_OPT_OFFLINE:
+			offline = 1;
+			break;
+		case AUDIT_OPT_AS_OF:
+			if (cmd_parse_date(ctx, arg, &now) != 0)
+				goto out;
+			break;
+		case AUDIT_OPT_NO_COLOR:
+			color = 0;
+			break;
+		default:
+			goto out;
+		}
+	}
+	if ((conf = cmd_config(ctx)) == NULL)
+		goto out;
+	if (cmd_audit_scan(ctx, conf, argc - ctx->optind, argv + ctx->optind,
+	    &sr) != 0) {
+		ctx->exit_status = EXIT_USAGE;
+		goto out;
+	}
+	rules_check(conf, &sr, now, &fs);
+
+	if ((out = cmd_open_output(ctx, output)) == NULL)
+		goto out;
+	memset(&rp, 0, sizeof rp);
+	rp.scan = &sr;
+	rp.findings = &fs;
+	rp.color = color == 0 ? 0 : (out == stdout && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL);
+	rp.verbose = ctx->verbose;
+	(void)offline;	/* every rule of this version is offline */
+	if (report_write(out, fmt, &rp) != 0) {
+		fprintf(stderr, "%s audit: writing the report failed\n",
+		    ctx->progname);
+		ctx->exit_status = EXIT_OPFAIL;
+		goto out;
+	}
+	ctx->exit_status = (fail_on != 0 && fs.n > 0 &&
+	    (int)findings_max(&fs) >= fail_on) ? EXIT_FINDINGS : EXIT_CLEAN;
+out:
+	if (out != NULL && out != stdout && fclose(out) != 0)
+		ctx->exit_status = EXIT_OPFAIL;
+	findings_free(&fs);
+	scan_result_free(&sr);
+	return (ctx->exit_status);
 }
 
 const struct cmd_entry cmd_audit_entry = {
-	"audit", "", "placeholder", "placeholder",
+	"audit", "[PATH...]", "scan trees and report stale image references",
+	"Scan each PATH (default: the current directory) for image references\n"
+	"in Dockerfiles, compose files, Kubernetes manifests, GitHub Actions\n"
+	"workflows and GitLab CI files, run the rules over them and report.\n"
+	"Exit status: 0 nothing at or above --fail-on, 1 findings at or above\n"
+	"it, 2 usage or configuration error, 3 operational failure.",
 	cmd_audit_options, cmd_audit_exec
 };

@@ -1,9 +1,11 @@
 #include "autoconf.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -214,4 +216,40 @@ cmd_choice(struct cmd_ctx *ctx, const char *option, const char *value,
 	fprintf(stderr, ")\n");
 	ctx->exit_status = EXIT_USAGE;
 	return (-1);
+}
+
+/* Parse a date option: midnight UTC of YYYY-MM-DD. */
+int
+cmd_parse_date(struct cmd_ctx *ctx, const char *s, time_t *out)
+{
+	struct tm	 tm;
+	char		*end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0') {
+		fprintf(stderr, "%s: invalid date '%s' (want YYYY-MM-DD)\n",
+		    ctx->progname, s);
+		ctx->exit_status = EXIT_USAGE;
+		return (-1);
+	}
+	*out = timegm(&tm);
+	return (0);
+}
+
+/* Open --output, or stdout. */
+FILE *
+cmd_open_output(struct cmd_ctx *ctx, const char *path)
+{
+	FILE	*f;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return (stdout);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", ctx->progname, path,
+		    strerror(errno));
+		ctx->exit_status = EXIT_OPFAIL;
+	}
+	return (f);
 }

@@ -7,6 +7,7 @@
 #define CMD_H
 
 #include <stdio.h>
+#include <time.h>
 
 #define EXIT_CLEAN	0	/* nothing at or above --fail-on */
 #define EXIT_FINDINGS	1	/* findings at or above --fail-on */
@@ -67,6 +68,11 @@ int			 cmd_getopt(struct cmd_ctx *, const struct cmd_entry *,
 			     int, char **, char **optarg_out);
 /* Load the configuration once; NULL (and exit status 2) if it is bad. */
 struct config		*cmd_config(struct cmd_ctx *);
+/* Parse a YYYY-MM-DD date (midnight UTC); -1 and exit status 2 if bad. */
+int			 cmd_parse_date(struct cmd_ctx *, const char *,
+			     time_t *);
+/* Open --output (NULL or "-" is stdout); NULL and exit status 3 if not. */
+FILE			*cmd_open_output(struct cmd_ctx *, const char *);
 /* Parse --format's value against a list; -1 and a message if unknown. */
 int			 cmd_choice(struct cmd_ctx *, const char *option,
 			     const char *value, const char *const *choices);
