@@ -1,6 +1,5 @@
 #include "autoconf.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,25 +7,59 @@
 #include "xmalloc.h"
 
 #define REF_EFORMAT	"invalid reference format"
+#define REF_HUB_LEGACY	"index.docker.io"
+#define REF_HUB_HOST	"registry-1.docker.io"
+#define REF_OFFICIAL	"library/"
+#define REF_OFFICIAL_LEN 8
+#define REF_ECHO_MAX	128	/* input echoed in an error, at most */
+
+static int
+ref_lower(int c)
+{
+	return (c >= 'a' && c <= 'z');
+}
+
+static int
+ref_upper(int c)
+{
+	return (c >= 'A' && c <= 'Z');
+}
+
+static int
+ref_digit(int c)
+{
+	return (c >= '0' && c <= '9');
+}
 
 static int
 ref_alnum(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'));
+	return (ref_lower(c) || ref_upper(c) || ref_digit(c));
 }
 
 static int
 ref_lower_alnum(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
+	return (ref_lower(c) || ref_digit(c));
 }
 
 static int
 ref_hex(int c)
 {
-	return ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	return (ref_digit(c) || (c >= 'a' && c <= 'f') ||
 	    (c >= 'A' && c <= 'F'));
+}
+
+static int
+ref_has_upper(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (ref_upper(s[i]))
+			return (1);
+	}
+	return (0);
 }
 
 /* One host label: [a-zA-Z0-9] or [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]. */
@@ -44,7 +77,7 @@ ref_host_label(const char *s, size_t n)
 	return (1);
 }
 
-/* domain := (label ("." label)* | "[" ipv6 "]") (":" [0-9]+)? */
+/* domain := (label ("." label)* | "[" [0-9A-Fa-f:]+ "]") (":" [0-9]+)? */
 static int
 ref_valid_domain(const char *s, size_t n)
 {
@@ -78,7 +111,7 @@ ref_valid_domain(const char *s, size_t n)
 	if (s[host_end] != ':' || host_end + 1 == n)
 		return (0);
 	for (i = host_end + 1; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		if (!ref_digit(s[i]))
 			return (0);
 	}
 	return (1);
@@ -110,6 +143,7 @@ ref_valid_component(const char *s, size_t n)
 	}
 }
 
+/* path := component ("/" component)* */
 static int
 ref_valid_path(const char *s, size_t n)
 {
@@ -123,6 +157,24 @@ ref_valid_path(const char *s, size_t n)
 		}
 	}
 	return (1);
+}
+
+/* Would s, lowercased, be a valid path component? */
+static int
+ref_valid_component_folded(const char *s, size_t n)
+{
+	char	*lower;
+	size_t	 i;
+	int	 valid;
+
+	lower = xstrndup(s, n);
+	for (i = 0; i < n; i++) {
+		if (ref_upper(lower[i]))
+			lower[i] = lower[i] - 'A' + 'a';
+	}
+	valid = ref_valid_component(lower, n);
+	free(lower);
+	return (valid);
 }
 
 /* tag := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
@@ -142,61 +194,78 @@ ref_valid_tag(const char *s, size_t n)
 }
 
 /*
- * Digest syntax, then go-digest's validation: a registered algorithm
- * (sha256, sha512, as the OCI image spec registers) and its exact length in
- * lowercase hex.
+ * The digest syntax of a reference:
+ * [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)* ":" [0-9A-Fa-f]{32,}
  */
-int
-ref_digest_valid(const char *s, char **cause)
+static int
+ref_digest_syntax(const char *s)
 {
-	const char	*colon, *p, *hex;
-	size_t		 hexlen, want;
+	const char	*p, *hex;
 	int		 start = 1;
 
-	colon = strchr(s, ':');
-	if (colon == NULL || colon == s)
-		goto format;
-	for (p = s; p < colon; p++) {
+	for (p = s; *p != ':'; p++) {
+		if (*p == '\0')
+			return (0);
 		if (start) {
-			if (!isalpha((unsigned char)*p))
-				goto format;
+			if (!ref_lower(*p) && !ref_upper(*p))
+				return (0);
 			start = 0;
-		} else if (strchr("-_+.", *p) != NULL)
+		} else if (*p == '-' || *p == '_' || *p == '+' || *p == '.')
 			start = 1;
 		else if (!ref_alnum(*p))
-			goto format;
+			return (0);
 	}
 	if (start)
-		goto format;
-	hex = colon + 1;
-	hexlen = strlen(hex);
-	if (hexlen < 32)
-		goto format;
+		return (0);
+	hex = p + 1;
 	for (p = hex; *p != '\0'; p++) {
 		if (!ref_hex(*p))
-			goto format;
+			return (0);
 	}
+	return (p - hex >= 32);
+}
+
+/*
+ * go-digest's validation of a digest that has the reference syntax: the
+ * algorithm must be registered (sha256 and sha512, as the OCI image spec
+ * registers) and the hex its exact length in lowercase.  Returns NULL or the
+ * error text.
+ */
+static const char *
+ref_digest_check(const char *s)
+{
+	const char	*colon, *p;
+	size_t		 want;
+
+	colon = strchr(s, ':');
 	if ((size_t)(colon - s) == 6 && strncmp(s, "sha256", 6) == 0)
 		want = 64;
 	else if ((size_t)(colon - s) == 6 && strncmp(s, "sha512", 6) == 0)
 		want = 128;
-	else {
-		*cause = xstrdup("unsupported digest algorithm");
-		return (-1);
+	else
+		return ("unsupported digest algorithm");
+	if (strlen(colon + 1) != want)
+		return ("invalid checksum digest length");
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (!ref_digit(*p) && !(*p >= 'a' && *p <= 'f'))
+			return ("invalid checksum digest format");
 	}
-	if (hexlen != want) {
-		*cause = xstrdup("invalid checksum digest length");
-		return (-1);
-	}
-	for (p = hex; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'F') {
-			*cause = xstrdup("invalid checksum digest format");
-			return (-1);
-		}
-	}
-	return (0);
-format:
-	*cause = xstrdup(REF_EFORMAT);
+	return (NULL);
+}
+
+int
+ref_digest_valid(const char *s, char **cause)
+{
+	const char	*error;
+
+	if (!ref_digest_syntax(s))
+		error = "invalid checksum digest format";
+	else
+		error = ref_digest_check(s);
+	if (error == NULL)
+		return (0);
+	if (cause != NULL)
+		*cause = xstrdup(error);
 	return (-1);
 }
 
@@ -206,14 +275,13 @@ ref_is_hex64(const char *s)
 	size_t	 i;
 
 	for (i = 0; s[i] != '\0'; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f')))
+		if (!ref_digit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
 			return (0);
 	}
 	return (i == 64);
 }
 
-/* splitDockerDomain: is the first component a registry? */
+/* splitDockerDomain: is the first component of a name a registry? */
 static int
 ref_first_is_domain(const char *s, size_t n)
 {
@@ -222,19 +290,47 @@ ref_first_is_domain(const char *s, size_t n)
 	if (n == 9 && strncmp(s, "localhost", 9) == 0)
 		return (1);
 	for (i = 0; i < n; i++) {
-		if (s[i] == '.' || s[i] == ':' || (s[i] >= 'A' && s[i] <= 'Z'))
+		if (s[i] == '.' || s[i] == ':' || ref_upper(s[i]))
 			return (1);
 	}
 	return (0);
 }
 
+/*
+ * Split s into a domain and the remainder (path, tag, digest) as
+ * ParseNormalizedNamed does, both allocated.
+ */
+static void
+ref_split_domain(const char *s, char **domain, char **remainder)
+{
+	const char	*slash, *rest;
+
+	slash = strchr(s, '/');
+	if (slash != NULL && ref_first_is_domain(s, slash - s)) {
+		*domain = xstrndup(s, slash - s);
+		rest = slash + 1;
+	} else {
+		*domain = xstrdup(REF_DEFAULT_REGISTRY);
+		rest = s;
+	}
+	if (strcmp(*domain, REF_HUB_LEGACY) == 0) {
+		free(*domain);
+		*domain = xstrdup(REF_DEFAULT_REGISTRY);
+	}
+	if (strcmp(*domain, REF_DEFAULT_REGISTRY) == 0 &&
+	    strchr(rest, '/') == NULL)
+		xasprintf(remainder, "%s%s", REF_OFFICIAL, rest);
+	else
+		*remainder = xstrdup(rest);
+}
+
 int
 ref_parse(const char *s, struct ref *r, char **cause)
 {
-	const char	*slash, *rem, *at, *colon, *lastslash, *p, *end;
-	char		*domain = NULL, *path = NULL;
-	size_t		 dlen, namelen;
-	int		 rc = -1;
+	char		*domain = NULL, *rem = NULL;
+	const char	*tag = NULL, *digest = NULL, *error;
+	size_t		 n, pathlen, taglen = 0, suffix;
+	int		 rc = -1, domain_ok, rest_ok;
 
 	memset(r, 0, sizeof *r);
 	*cause = NULL;
@@ -243,79 +339,76 @@ ref_parse(const char *s, struct ref *r, char **cause)
 		    "64-byte hexadecimal strings", s);
 		goto out;
 	}
-	slash = strchr(s, '/');
-	if (slash != NULL && ref_first_is_domain(s, slash - s)) {
-		dlen = slash - s;
-		domain = xstrndup(s, dlen);
-		rem = slash + 1;
-	} else {
-		domain = xstrdup(REF_DEFAULT_REGISTRY);
-		rem = s;
-	}
-	if (strcmp(domain, "index.docker.io") == 0) {
-		free(domain);
-		domain = xstrdup(REF_DEFAULT_REGISTRY);
+	ref_split_domain(s, &domain, &rem);
+
+	/* The repository must be lowercase, checked before the grammar. */
+	n = strcspn(rem, ":");
+	if (ref_has_upper(rem, n)) {
+		if (n > REF_ECHO_MAX)
+			n = REF_ECHO_MAX;
+		xasprintf(cause, REF_EFORMAT ": repository name (%.*s) must be "
+		    "lowercase", (int)n, rem);
+		goto out;
 	}
 
-	/* Cut off the digest (after the first '@') and the tag. */
-	at = strchr(rem, '@');
-	end = at != NULL ? at : rem + strlen(rem);
-	colon = NULL;
-	lastslash = NULL;
-	for (p = rem; p < end; p++) {
-		if (*p == ':')
-			colon = p;
-		else if (*p == '/')
-			lastslash = p;
+	/* Neither the path nor the tag may hold ':' or '@'. */
+	pathlen = strcspn(rem, ":@");
+	if (rem[pathlen] == ':') {
+		tag = rem + pathlen + 1;
+		taglen = strcspn(tag, "@");
+		if (tag[taglen] == '@')
+			digest = tag + taglen + 1;
+	} else if (rem[pathlen] == '@')
+		digest = rem + pathlen + 1;
+
+	domain_ok = ref_valid_domain(domain, strlen(domain));
+	rest_ok = ref_valid_path(rem, pathlen) &&
+	    (tag == NULL || ref_valid_tag(tag, taglen)) &&
+	    (digest == NULL || ref_digest_syntax(digest));
+	if (!domain_ok && rest_ok &&
+	    ref_valid_component_folded(domain, strlen(domain))) {
+		/*
+		 * Upstream reads such a first component as part of the path,
+		 * giving a reference with no domain at all (or, with
+		 * uppercase, says the name must be lowercase).
+		 */
+		if (ref_has_upper(domain, strlen(domain)))
+			*cause = xstrdup(REF_EFORMAT ": repository name must "
+			    "be lowercase");
+		else
+			xasprintf(cause, REF_EFORMAT ": %.*s is not a valid "
+			    "registry host", REF_ECHO_MAX, domain);
+		goto out;
 	}
-	if (colon != NULL && lastslash != NULL && colon < lastslash)
-		colon = NULL;
-	namelen = (colon != NULL ? colon : end) - rem;
-
-	/* The repository must be lowercase (checked before the grammar). */
-	for (p = rem; *p != '\0' && *p != ':'; p++) {
-		if (*p >= 'A' && *p <= 'Z') {
-			xasprintf(cause, REF_EFORMAT ": repository name (%.*s) "
-			    "must be lowercase", (int)(strcspn(rem, ":")), rem);
-			goto out;
-		}
-	}
-
-	if (strcmp(domain, REF_DEFAULT_REGISTRY) == 0 &&
-	    memchr(rem, '/', namelen) == NULL)
-		xasprintf(&path, "library/%.*s", (int)namelen, rem);
-	else
-		path = xstrndup(rem, namelen);
-
-	if (!ref_valid_domain(domain, strlen(domain)) ||
-	    !ref_valid_path(path, strlen(path))) {
+	if (!domain_ok || !rest_ok) {
 		*cause = xstrdup(REF_EFORMAT);
 		goto out;
 	}
-	if (colon != NULL && !ref_valid_tag(colon + 1, end - colon - 1)) {
-		*cause = xstrdup(REF_EFORMAT);
-		goto out;
-	}
-	if (at != NULL && ref_digest_valid(at + 1, cause) != 0)
-		goto out;
-	if (strlen(path) > REF_PATH_MAX) {
+	if (pathlen > REF_PATH_MAX) {
 		xasprintf(cause, "repository name must not be more than %d "
 		    "characters", REF_PATH_MAX);
 		goto out;
 	}
+	error = digest != NULL ? ref_digest_check(digest) : NULL;
+	if (error != NULL) {
+		*cause = xstrdup(error);
+		goto out;
+	}
 
 	r->registry = domain;
-	r->repository = path;
-	domain = path = NULL;
-	if (colon != NULL)
-		r->tag = xstrndup(colon + 1, end - colon - 1);
-	if (at != NULL)
-		r->digest = xstrdup(at + 1);
-	r->written = xstrndup(s, (colon != NULL ? colon : end) - s);
+	r->repository = xstrndup(rem, pathlen);
+	domain = NULL;
+	if (tag != NULL)
+		r->tag = xstrndup(tag, taglen);
+	if (digest != NULL)
+		r->digest = xstrdup(digest);
+	/* The remainder ends with the same tag and digest as s. */
+	suffix = strlen(rem) - pathlen;
+	r->written = xstrndup(s, strlen(s) - suffix);
 	rc = 0;
 out:
 	free(domain);
-	free(path);
+	free(rem);
 	return (rc);
 }
 
@@ -363,40 +456,63 @@ ref_canonical(const struct ref *r)
 	return (s);
 }
 
+/* Every spelling of Docker Hub: as normalized, legacy, and as reached. */
 static int
 ref_is_hub(const char *registry)
 {
-	return (strcmp(registry, "docker.io") == 0 ||
-	    strcmp(registry, "registry-1.docker.io") == 0);
+	return (strcmp(registry, REF_DEFAULT_REGISTRY) == 0 ||
+	    strcmp(registry, REF_HUB_LEGACY) == 0 ||
+	    strcmp(registry, REF_HUB_HOST) == 0);
+}
+
+/* The Hub path of r: registry-1.docker.io/nginx is library/nginx. */
+static char *
+ref_hub_path(const struct ref *r)
+{
+	char	*s;
+
+	if (strchr(r->repository, '/') == NULL)
+		xasprintf(&s, "%s%s", REF_OFFICIAL, r->repository);
+	else
+		s = xstrdup(r->repository);
+	return (s);
 }
 
 char *
 ref_familiar_name(const struct ref *r)
 {
-	char	*s;
+	char		*s, *path;
+	const char	*short_name;
 
-	if (ref_is_hub(r->registry)) {
-		if (strncmp(r->repository, "library/", 8) == 0 &&
-		    strchr(r->repository + 8, '/') == NULL)
-			return (xstrdup(r->repository + 8));
-		if (strcmp(r->registry, "docker.io") == 0)
-			return (xstrdup(r->repository));
+	if (!ref_is_hub(r->registry)) {
+		xasprintf(&s, "%s/%s", r->registry, r->repository);
+		return (s);
 	}
-	xasprintf(&s, "%s/%s", r->registry, r->repository);
+	path = ref_hub_path(r);
+	short_name = path + REF_OFFICIAL_LEN;
+	if (strncmp(path, REF_OFFICIAL, REF_OFFICIAL_LEN) == 0 &&
+	    strchr(short_name, '/') == NULL && !ref_is_hex64(short_name))
+		s = xstrdup(short_name);
+	else if (ref_first_is_domain(path, strcspn(path, "/")))
+		xasprintf(&s, "%s/%s", REF_DEFAULT_REGISTRY, path);
+	else
+		s = xstrdup(path);
+	free(path);
 	return (s);
 }
 
 char *
 ref_identity(const struct ref *r)
 {
-	char	*s;
+	char	*s, *path;
 
-	if (ref_is_hub(r->registry) && strchr(r->repository, '/') == NULL)
-		xasprintf(&s, "docker.io/library/%s", r->repository);
-	else if (ref_is_hub(r->registry))
-		xasprintf(&s, "docker.io/%s", r->repository);
-	else
+	if (!ref_is_hub(r->registry)) {
 		xasprintf(&s, "%s/%s", r->registry, r->repository);
+		return (s);
+	}
+	path = ref_hub_path(r);
+	xasprintf(&s, "%s/%s", REF_DEFAULT_REGISTRY, path);
+	free(path);
 	return (s);
 }
 
