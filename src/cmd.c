@@ -195,7 +195,8 @@ cmd_config(struct cmd_ctx *ctx)
 		fprintf(stderr, "%s: configuration has %d error%s\n",
 		    ctx->progname, nerrors, nerrors == 1 ? "" : "s");
 		ctx->exit_status = EXIT_USAGE;
-	}
+	} else
+		log_set_json(ctx->config->log_json);
 	return (ctx->config);
 }
 

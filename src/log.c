@@ -29,6 +29,12 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
+void
+log_set_json(int json)
+{
+	log_json = json;
+}
+
 int
 log_enabled(enum log_level level)
 {

@@ -11,6 +11,7 @@ enum log_level {
 
 void	log_init(const char *, enum log_level, int);
 void	log_set_level(enum log_level);
+void	log_set_json(int);
 int	log_enabled(enum log_level);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

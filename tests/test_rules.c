@@ -348,7 +348,7 @@ test_rules_unresolved_and_severity_config(void **state)
 	rules_check(conf, &sr, day("2026-12-04"), &fs);
 	assert_int_equal(fs.n, 3);
 	assert_int_equal(fs.v[0].severity, SEV_INFO);
-	assert_int_equal(fs.v[2].rule, RULE_UNPINNED);
+	assert_int_equal(fs.v[1].rule, RULE_UNPINNED);
 	assert_int_equal(findings_max(&fs), SEV_WARNING);
 	findings_free(&fs);
 	scan_result_free(&sr);
