@@ -11,6 +11,7 @@ libinih-dev libssl-dev libsystemd-dev libcmocka-dev
 clang libclang-rt-14-dev
 python3 python3-jsonschema jq
 docker-registry skopeo faketime ripgrep sqlite3 systemd
+time hyperfine
 "
 
 missing=""

@@ -3,6 +3,26 @@
  * and what is skipped and why.  Symlinks are followed only while they stay
  * inside the root; directories are entered once (loops are cut); FIFOs and
  * devices are never opened.
+ *
+ * Paths in the result are relative to the root, '/'-separated, without a
+ * leading "./"; the entries of each directory are visited in strcmp order, so
+ * the result is deterministic.  .git, .hg, .svn, node_modules and vendor
+ * directories are skipped silently, and so is whatever a .tagdriftignore
+ * file lists (the user asked); everything else that could hold references
+ * and is not scanned gets an entry in the skip list with its reason.
+ *
+ * .tagdriftignore (gitignore-like, in any directory, applying below it):
+ * one pattern per line; blank lines and lines starting with '#' are ignored;
+ * trailing blanks are dropped; '!' in front negates (re-includes), the last
+ * matching line wins, and nothing inside an ignored directory can be
+ * re-included; a trailing '/' matches directories only; a pattern with a
+ * '/' elsewhere is anchored to the directory holding the file (a leading '/'
+ * only anchors), one without is matched against the name at any depth;
+ * a component that is exactly "**" matches directories: leading, any
+ * depth; in the middle, zero or more; trailing, everything inside (but not
+ * the directory itself); the rest is fnmatch(3) with FNM_PATHNAME ('*' and
+ * '?' do not cross '/', "[...]" classes, '\' escapes).  A .tagdriftignore
+ * is read only when it is a regular file of at most 256 KiB.
  */
 #ifndef WALK_H
 #define WALK_H
@@ -10,8 +30,8 @@
 #include "scan.h"
 
 struct walk_opts {
-	long long	 max_file_size;	/* larger files are skipped unread */
-	int		 max_depth;	/* deeper directories are skipped */
+	long long	 max_file_size;	/* bigger: skipped unread */
+	int		 max_depth;	/* deeper: skipped */
 };
 
 #define WALK_DEFAULT_MAX_FILE_SIZE	(4LL * 1024 * 1024)
@@ -19,9 +39,13 @@ struct walk_opts {
 
 /*
  * Scan root (a directory or a single file); paths in the result are relative
- * to root.  Returns -1 with cause only when root itself cannot be used.
+ * to root (a single file is named by its basename).  opts may be NULL for the
+ * defaults; a max_file_size below 1 or a negative max_depth also means the
+ * default.  Returns -1 with cause (the strerror text, or why the file cannot
+ * be scanned) only when root itself cannot be used; everything below it that
+ * cannot be scanned goes to the skip list of sr.
  */
-int	walk_scan(const char *root, const struct walk_opts *,
-	    struct scan_result *, char **cause);
+int	walk_scan(const char *root, const struct walk_opts *opts,
+	    struct scan_result *sr, char **cause);
 
 #endif
