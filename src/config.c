@@ -615,6 +615,7 @@ config_entry_free(struct catalog_entry *e)
 	size_t	 i;
 
 	free(e->image);
+	free(e->identity);
 	ref_deinit(&e->ref);
 	for (i = 0; i < e->ntags; i++)
 		free(e->tags[i].tag);
@@ -763,6 +764,7 @@ config_image_section(struct config_parse *p, const char *name)
 	e->image = xstrdup(name);
 	e->ref = ref;
 	memset(&ref, 0, sizeof ref);
+	e->identity = xstrdup(ident);
 	e->not_registry = strcmp(ident, "docker.io/library/scratch") == 0;
 	e->file = xstrdup(p->file);
 	e->line = p->lineno;
@@ -1629,13 +1631,25 @@ config_dump(const struct config *c, void *fp)
 const struct catalog_entry *
 config_catalog_find(const struct config *c, const struct ref *r)
 {
-	size_t	 i;
+	const struct catalog_entry	*e;
+	char				*id;
 
 	if (c == NULL || r == NULL || r->registry == NULL ||
 	    r->repository == NULL)
 		return (NULL);
-	for (i = 0; i < c->ncatalog; i++) {
-		if (ref_same_image(&c->catalog[i].ref, r))
+	id = ref_identity(r);
+	e = config_catalog_find_id(c, id);
+	free(id);
+	return (e);
+}
+
+const struct catalog_entry *
+config_catalog_find_id(const struct config *c, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; c != NULL && i < c->ncatalog; i++) {
+		if (strcmp(c->catalog[i].identity, id) == 0)
 			return (&c->catalog[i]);
 	}
 	return (NULL);

@@ -35,6 +35,7 @@ struct catalog_tag {
 struct catalog_entry {
 	char			*image;		/* as written: "node" */
 	struct ref		 ref;		/* parsed name (no tag) */
+	char			*identity;	/* ref_identity(&ref) */
 	int			 not_registry;	/* scratch */
 	struct catalog_tag	*tags;
 	size_t			 ntags;
@@ -162,6 +163,9 @@ void		 config_dump(const struct config *, void *fp);
 /* The catalog entry for this image (any tag), or NULL. */
 const struct catalog_entry *config_catalog_find(const struct config *,
 		     const struct ref *);
+/* The same, by image identity (ref_identity). */
+const struct catalog_entry *config_catalog_find_id(const struct config *,
+		     const char *identity);
 /*
  * The database path (allocated, the caller frees): the configured one, else
  * $STATE_DIRECTORY/history.db under systemd, else $XDG_STATE_HOME or

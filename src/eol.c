@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "eol.h"
+#include "xmalloc.h"
 #include "version.h"
 
 #define EOL_DAY	(24 * 60 * 60)
@@ -13,19 +14,25 @@
 const struct eol_image *
 eol_image_find(const struct ref *r)
 {
-	const struct eol_image	*found = NULL;
+	const struct eol_image	*found;
 	char			*id;
-	size_t			 i;
 
 	id = ref_identity(r);
-	for (i = 0; i < eol_nimages; i++) {
-		if (strcmp(eol_images[i].image, id) == 0) {
-			found = &eol_images[i];
-			break;
-		}
-	}
+	found = eol_image_lookup(id);
 	free(id);
 	return (found);
+}
+
+const struct eol_image *
+eol_image_lookup(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < eol_nimages; i++) {
+		if (strcmp(eol_images[i].image, id) == 0)
+			return (&eol_images[i]);
+	}
+	return (NULL);
 }
 
 const struct eol_cycle *
@@ -103,6 +110,26 @@ eol_variant_os(const char *variant)
 	return (NULL);
 }
 
+/* Parsed dates of eol_cycles, filled on first use: judging thousands of
+ * references must not parse the same few hundred dates again and again. */
+static time_t	*eol_released_cache, *eol_eol_cache;
+
+static void
+eol_cache_fill(void)
+{
+	size_t	 i;
+
+	if (eol_released_cache != NULL)
+		return;
+	eol_released_cache = xcalloc(eol_ncycles, sizeof (time_t));
+	eol_eol_cache = xcalloc(eol_ncycles, sizeof (time_t));
+	for (i = 0; i < eol_ncycles; i++) {
+		eol_released_cache[i] = eol_date(eol_cycles[i].released);
+		eol_eol_cache[i] = eol_cycles[i].eol != NULL ?
+		    eol_date(eol_cycles[i].eol) : -1;
+	}
+}
+
 time_t
 eol_date(const char *s)
 {
@@ -125,7 +152,11 @@ eol_state(const struct eol_cycle *c, time_t now, int warn_days)
 		return (EOL_PAST);
 	if (c->eol == NULL)
 		return (EOL_SUPPORTED);
-	t = eol_date(c->eol);
+	if (c >= eol_cycles && c < eol_cycles + eol_ncycles) {
+		eol_cache_fill();
+		t = eol_eol_cache[c - eol_cycles];
+	} else
+		t = eol_date(c->eol);
 	if (t == -1)
 		return (EOL_UNKNOWN);
 	if (now >= t)
@@ -135,18 +166,28 @@ eol_state(const struct eol_cycle *c, time_t now, int warn_days)
 	return (EOL_SUPPORTED);
 }
 
+static int
+eol_variant_cmp(const void *key, const void *elem)
+{
+	const struct eol_variant	*a = key, *b = elem;
+	int				 c;
+
+	c = strcmp(a->image, b->image);
+	if (c == 0)
+		c = strcmp(a->cycle, b->cycle);
+	if (c == 0)
+		c = strcmp(a->variant, b->variant);
+	return (c);
+}
+
+/* eol_variants is sorted by (image, cycle, variant): gen-data.py sorts it. */
 int
 eol_variant_exists(const char *image, const char *cycle, const char *variant)
 {
-	size_t	 i;
+	struct eol_variant	 key = { image, cycle, variant };
 
-	for (i = 0; i < eol_nvariants; i++) {
-		if (strcmp(eol_variants[i].image, image) == 0 &&
-		    strcmp(eol_variants[i].cycle, cycle) == 0 &&
-		    strcmp(eol_variants[i].variant, variant) == 0)
-			return (1);
-	}
-	return (0);
+	return (bsearch(&key, eol_variants, eol_nvariants,
+	    sizeof eol_variants[0], eol_variant_cmp) != NULL);
 }
 
 /* Is cycle a newer than b?  Cycles compare as versions. */
@@ -173,7 +214,8 @@ eol_newest_supported(const char *product, time_t now, int warn_days,
 
 		if (strcmp(c->product, product) != 0)
 			continue;
-		rel = eol_date(c->released);
+		eol_cache_fill();
+		rel = eol_released_cache[i];
 		if (rel == -1 || rel > now ||
 		    eol_state(c, now, warn_days) != EOL_SUPPORTED)
 			continue;

@@ -51,6 +51,7 @@ extern const struct eol_variant	eol_variants[];
 extern const size_t		eol_nvariants;
 
 const struct eol_image	*eol_image_find(const struct ref *);
+const struct eol_image	*eol_image_lookup(const char *identity);
 const struct eol_cycle	*eol_cycle_find(const char *product, const char *);
 /* The release cycle a tag belongs to, e.g. node "20.18.1-alpine" is "20". */
 const struct eol_cycle	*eol_tag_cycle(const struct eol_image *,

@@ -57,6 +57,9 @@ log_json_string(FILE *f, const char *s)
 	}
 }
 
+static void	log_vwrite(enum log_level, const char *, const char *,
+		    va_list) __attribute__((format(printf, 3, 0)));
+
 static void
 log_vwrite(enum log_level level, const char *emsg, const char *fmt,
     va_list ap)

@@ -1,7 +1,12 @@
-/* The audit's JSON document (version 1), described in tagdrift(1). */
+/*
+ * The audit's JSON document (version 1), described in tagdrift(1).  It is
+ * streamed: an audit of a large tree holds thousands of references, and
+ * building one jansson tree for them costs more than the scan.
+ */
 #include "autoconf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -25,94 +30,153 @@ report_json_str(const char *s)
 	return (j);
 }
 
-static json_t *
-report_json_ref(const struct scan_ref *r)
+/* Write s as a JSON string (or null), escaped, valid UTF-8. */
+static void
+report_json_put(FILE *fp, const char *s)
 {
-	json_t	*o;
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	char			*clean = NULL;
 
-	o = json_object();
-	json_object_set_new(o, "file", report_json_str(r->file));
-	json_object_set_new(o, "line", json_integer(r->line));
-	json_object_set_new(o, "column", json_integer(r->column));
-	json_object_set_new(o, "kind", json_string(scan_kind_name(r->kind)));
-	json_object_set_new(o, "stage", report_json_str(r->stage));
-	json_object_set_new(o, "final_stage", json_boolean(r->final_stage));
-	json_object_set_new(o, "text", report_json_str(r->text));
-	json_object_set_new(o, "resolved", json_boolean(r->resolved));
-	json_object_set_new(o, "registry",
-	    report_json_str(r->resolved ? r->ref.registry : NULL));
-	json_object_set_new(o, "repository",
-	    report_json_str(r->resolved ? r->ref.repository : NULL));
-	json_object_set_new(o, "tag",
-	    report_json_str(r->resolved ? r->ref.tag : NULL));
-	json_object_set_new(o, "digest",
-	    report_json_str(r->resolved ? r->ref.digest : NULL));
-	if (!r->resolved)
-		json_object_set_new(o, "problem", report_json_str(r->problem));
-	return (o);
+	if (s == NULL) {
+		fputs("null", fp);
+		return;
+	}
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x80) {
+			clean = report_clean(s, 0);
+			s = clean;
+			break;
+		}
+	}
+	fputc('"', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", fp);
+			break;
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(fp, "\\u00%c%c", hex[*p >> 4],
+				    hex[*p & 0xf]);
+			else
+				fputc(*p, fp);
+		}
+	}
+	fputc('"', fp);
+	free(clean);
 }
 
-static json_t *
-report_json_finding(const struct finding *f)
+static void
+report_json_key(FILE *fp, const char *indent, const char *key, int first)
 {
-	json_t	*o, *ev;
-	size_t	 i;
+	fprintf(fp, "%s\n%s\"%s\": ", first ? "" : ",", indent, key);
+}
 
-	o = json_object();
-	json_object_set_new(o, "rule", json_string(rules_table[f->rule].id));
-	json_object_set_new(o, "severity",
-	    json_string(severity_name(f->severity)));
-	json_object_set_new(o, "file", report_json_str(f->file));
-	json_object_set_new(o, "line", json_integer(f->line));
-	json_object_set_new(o, "column", json_integer(f->column));
-	json_object_set_new(o, "text", report_json_str(f->text));
-	json_object_set_new(o, "message", report_json_str(f->message));
-	json_object_set_new(o, "suggestion", report_json_str(f->suggestion));
-	ev = json_object();
+static void
+report_json_kv(FILE *fp, const char *indent, const char *key, const char *v,
+    int first)
+{
+	report_json_key(fp, indent, key, first);
+	report_json_put(fp, v);
+}
+
+static void
+report_json_ref(FILE *fp, const struct scan_ref *r)
+{
+	const char	*in = "      ";
+	int		 ok = r->resolved;
+
+	fputs("    {", fp);
+	report_json_kv(fp, in, "file", r->file, 1);
+	report_json_key(fp, in, "line", 0);
+	fprintf(fp, "%u", r->line);
+	report_json_key(fp, in, "column", 0);
+	fprintf(fp, "%u", r->column);
+	report_json_kv(fp, in, "kind", scan_kind_name(r->kind), 0);
+	report_json_kv(fp, in, "stage", r->stage, 0);
+	report_json_key(fp, in, "final_stage", 0);
+	fputs(r->final_stage ? "true" : "false", fp);
+	report_json_kv(fp, in, "text", r->text, 0);
+	report_json_key(fp, in, "resolved", 0);
+	fputs(ok ? "true" : "false", fp);
+	report_json_kv(fp, in, "registry", ok ? r->ref.registry : NULL, 0);
+	report_json_kv(fp, in, "repository", ok ? r->ref.repository : NULL, 0);
+	report_json_kv(fp, in, "tag", ok ? r->ref.tag : NULL, 0);
+	report_json_kv(fp, in, "digest", ok ? r->ref.digest : NULL, 0);
+	if (!ok)
+		report_json_kv(fp, in, "problem", r->problem, 0);
+	fputs("\n    }", fp);
+}
+
+static void
+report_json_finding(FILE *fp, const struct finding *f)
+{
+	const char	*in = "      ";
+	size_t		 i;
+
+	fputs("    {", fp);
+	report_json_kv(fp, in, "rule", rules_table[f->rule].id, 1);
+	report_json_kv(fp, in, "severity", severity_name(f->severity), 0);
+	report_json_kv(fp, in, "file", f->file, 0);
+	report_json_key(fp, in, "line", 0);
+	fprintf(fp, "%u", f->line);
+	report_json_key(fp, in, "column", 0);
+	fprintf(fp, "%u", f->column);
+	report_json_kv(fp, in, "text", f->text, 0);
+	report_json_kv(fp, in, "message", f->message, 0);
+	report_json_kv(fp, in, "suggestion", f->suggestion, 0);
+	report_json_key(fp, in, "evidence", 0);
+	fputs("{", fp);
 	for (i = 0; i < f->nevidence; i++)
-		json_object_set_new(ev, f->evidence[i].key,
-		    report_json_str(f->evidence[i].value));
-	json_object_set_new(o, "evidence", ev);
-	return (o);
+		report_json_kv(fp, "        ", f->evidence[i].key,
+		    f->evidence[i].value, i == 0);
+	fputs(f->nevidence > 0 ? "\n      }" : "}", fp);
+	fputs("\n    }", fp);
 }
 
 int
 report_json(FILE *fp, const struct report *rp)
 {
-	json_t	*doc, *tool, *refs, *fs, *skips, *s;
-	size_t	 i;
-	int	 rc;
+	const struct scan_result	*sr = rp->scan;
+	size_t				 i;
 
-	doc = json_object();
-	json_object_set_new(doc, "version", json_integer(1));
-	tool = json_object();
-	json_object_set_new(tool, "name", json_string("tagdrift"));
-	json_object_set_new(tool, "version", json_string(PACKAGE_VERSION));
-	json_object_set_new(doc, "tool", tool);
-	refs = json_array();
-	skips = json_array();
-	for (i = 0; rp->scan != NULL && i < rp->scan->nrefs; i++)
-		json_array_append_new(refs, report_json_ref(&rp->scan->refs[i]));
-	for (i = 0; rp->scan != NULL && i < rp->scan->nskips; i++) {
-		s = json_object();
-		json_object_set_new(s, "path",
-		    report_json_str(rp->scan->skips[i].path));
-		json_object_set_new(s, "reason",
-		    report_json_str(rp->scan->skips[i].reason));
-		json_array_append_new(skips, s);
+	fprintf(fp, "{\n  \"version\": 1,\n  \"tool\": {\n    \"name\": "
+	    "\"tagdrift\",\n    \"version\": \"%s\"\n  },\n  \"references\": [",
+	    PACKAGE_VERSION);
+	for (i = 0; sr != NULL && i < sr->nrefs; i++) {
+		fputs(i == 0 ? "\n" : ",\n", fp);
+		report_json_ref(fp, &sr->refs[i]);
 	}
-	fs = json_array();
-	for (i = 0; i < rp->findings->n; i++)
-		json_array_append_new(fs,
-		    report_json_finding(&rp->findings->v[i]));
-	json_object_set_new(doc, "references", refs);
-	json_object_set_new(doc, "findings", fs);
-	json_object_set_new(doc, "skipped", skips);
+	fputs(sr != NULL && sr->nrefs > 0 ? "\n  ],\n  \"findings\": [" :
+	    "],\n  \"findings\": [", fp);
+	for (i = 0; i < rp->findings->n; i++) {
+		fputs(i == 0 ? "\n" : ",\n", fp);
+		report_json_finding(fp, &rp->findings->v[i]);
+	}
+	fputs(rp->findings->n > 0 ? "\n  ],\n  \"skipped\": [" :
+	    "],\n  \"skipped\": [", fp);
+	for (i = 0; sr != NULL && i < sr->nskips; i++) {
+		fputs(i == 0 ? "\n    {" : ",\n    {", fp);
+		report_json_kv(fp, "      ", "path", sr->skips[i].path, 1);
+		report_json_kv(fp, "      ", "reason", sr->skips[i].reason, 0);
+		fputs("\n    }", fp);
+	}
+	fputs(sr != NULL && sr->nskips > 0 ? "\n  ]" : "]", fp);
 	if (rp->notice != NULL)
-		json_object_set_new(doc, "notice", json_string(rp->notice));
-	rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_ENSURE_ASCII);
-	fputc('\n', fp);
-	json_decref(doc);
-	return (rc == 0 ? 0 : -1);
+		report_json_kv(fp, "  ", "notice", rp->notice, 0);
+	fputs("\n}\n", fp);
+	return (ferror(fp) ? -1 : 0);
 }

@@ -17,9 +17,14 @@
 #define RULES_DAY	(24 * 60 * 60)
 
 struct rules_ctx {
-	const struct config	*conf;
-	time_t			 now;
-	struct findings		*out;
+	const struct config		*conf;
+	time_t				 now;
+	struct findings			*out;
+
+	/* What is known of the reference being judged, looked up once. */
+	char				*id;	/* ref_identity */
+	const struct eol_image		*img;	/* NULL: no EOL data */
+	const struct catalog_entry	*cat;	/* NULL: not in catalog */
 };
 
 /*
@@ -95,7 +100,7 @@ rules_latest_suggestion(const struct rules_ctx *rc, const struct scan_ref *r)
 	const struct eol_image	*img;
 	const struct eol_cycle	*c;
 
-	img = eol_image_find(&r->ref);
+	img = rc->img;
 	if (img == NULL)
 		return (NULL);
 	c = eol_newest_supported(img->product, rc->now,
@@ -217,7 +222,7 @@ rules_eol(struct rules_ctx *rc, const struct scan_ref *r)
 
 	if (r->ref.tag == NULL)
 		return;
-	img = eol_image_find(&r->ref);
+	img = rc->img;
 	if (img != NULL && (c = eol_tag_cycle(img, r->ref.tag)) != NULL)
 		rules_eol_one(rc, r, c, img);
 	else
@@ -245,8 +250,7 @@ rules_non_minimal(struct rules_ctx *rc, const struct scan_ref *r)
 	char			 cycle[64], cand[3][160], *tag;
 	int			 i, n = 0;
 
-	if (!r->final_stage || r->ref.tag == NULL ||
-	    (img = eol_image_find(&r->ref)) == NULL)
+	if (!r->final_stage || r->ref.tag == NULL || (img = rc->img) == NULL)
 		return;
 	version_parse(r->ref.tag, &v);
 	variant = version_variant(r->ref.tag, &v);
@@ -286,13 +290,11 @@ rules_non_minimal(struct rules_ctx *rc, const struct scan_ref *r)
 
 /* Is this reference a build-only image, by the catalog or by nature? */
 static int
-rules_is_build_image(struct rules_ctx *rc, const struct scan_ref *r,
-    const char *id)
+rules_is_build_image(struct rules_ctx *rc, const struct scan_ref *r)
 {
-	const struct catalog_entry	*e;
+	const struct catalog_entry	*e = rc->cat;
 	size_t				 i, nprod = 0;
 
-	e = config_catalog_find(rc->conf, &r->ref);
 	if (e != NULL) {
 		for (i = 0; i < e->ntags; i++) {
 			if (e->tags[i].stage == CATALOG_PRODUCTION)
@@ -304,9 +306,9 @@ rules_is_build_image(struct rules_ctx *rc, const struct scan_ref *r,
 		if (e->ntags > 0 && nprod == 0)
 			return (1);
 	}
-	if (rules_in_list(rules_build_images, id))
+	if (rules_in_list(rules_build_images, rc->id))
 		return (1);
-	return (r->ref.tag != NULL && rules_in_list(rules_java_images, id) &&
+	return (r->ref.tag != NULL && rules_in_list(rules_java_images, rc->id) &&
 	    rules_tag_has_word(r->ref.tag, "jdk"));
 }
 
@@ -314,12 +316,10 @@ static void
 rules_build_image_final(struct rules_ctx *rc, const struct scan_ref *r)
 {
 	struct finding	*f;
-	char		*id;
 
 	if (!r->final_stage)
 		return;
-	id = ref_identity(&r->ref);
-	if (rules_is_build_image(rc, r, id)) {
+	if (rules_is_build_image(rc, r)) {
 		f = findings_add(rc->out, RULE_BUILD_IMAGE_FINAL,
 		    rules_sev(rc, RULE_BUILD_IMAGE_FINAL), r, "%s is a build "
 		    "image (compiler/SDK) and it ends up in the image that "
@@ -328,9 +328,8 @@ rules_build_image_final(struct rules_ctx *rc, const struct scan_ref *r)
 		    r->stage != NULL ? " (stage '" : "",
 		    r->stage != NULL ? r->stage : "",
 		    r->stage != NULL ? "')" : "");
-		finding_evidence(f, "image", "%s", id);
+		finding_evidence(f, "image", "%s", rc->id);
 	}
-	free(id);
 }
 
 static void
@@ -339,7 +338,7 @@ rules_not_recommended(struct rules_ctx *rc, const struct scan_ref *r)
 	struct finding	*f;
 	char		*name;
 
-	if (config_catalog_find(rc->conf, &r->ref) != NULL)
+	if (rc->cat != NULL)
 		return;
 	name = ref_familiar_name(&r->ref);
 	f = findings_add(rc->out, RULE_NOT_RECOMMENDED,
@@ -368,6 +367,9 @@ rules_check_ref(struct rules_ctx *rc, const struct scan_ref *r, int catalog)
 			rules_unresolved(rc, r);
 		return;
 	}
+	rc->id = ref_identity(&r->ref);
+	rc->img = eol_image_lookup(rc->id);
+	rc->cat = config_catalog_find_id(rc->conf, rc->id);
 	if (rules_sev(rc, RULE_LATEST) != SEV_OFF)
 		rules_latest(rc, r);
 	if (rules_sev(rc, RULE_EOL) != SEV_OFF)
@@ -380,13 +382,15 @@ rules_check_ref(struct rules_ctx *rc, const struct scan_ref *r, int catalog)
 		rules_not_recommended(rc, r);
 	if (!catalog && rules_sev(rc, RULE_UNPINNED) != SEV_OFF)
 		rules_unpinned(rc, r);
+	free(rc->id);
+	rc->id = NULL;
 }
 
 void
 rules_check(const struct config *conf, const struct scan_result *sr,
     time_t now, struct findings *out)
 {
-	struct rules_ctx	 rc = { conf, now, out };
+	struct rules_ctx	 rc = { conf, now, out, NULL, NULL, NULL };
 	size_t			 i;
 
 	for (i = 0; i < sr->nrefs; i++)
@@ -402,7 +406,7 @@ void
 rules_check_catalog(const struct config *conf, time_t now,
     struct findings *out)
 {
-	struct rules_ctx	 rc = { conf, now, out };
+	struct rules_ctx	 rc = { conf, now, out, NULL, NULL, NULL };
 	struct scan_result	 sr;
 	size_t			 i, j;
 	char			*text;

@@ -206,8 +206,24 @@ test_rules_eol_newest_supported(void **state)
 	c = eol_newest_supported("dotnet", day("2026-12-04"), 90,
 	    "mcr.microsoft.com/dotnet/aspnet", "alpine");
 	assert_string_equal(c->cycle, "10");
+	for (size_t i = 1; i < eol_nvariants; i++) {
+		const struct eol_variant	*a = &eol_variants[i - 1];
+		const struct eol_variant	*b = &eol_variants[i];
+		int				 d = strcmp(a->image, b->image);
+
+		if (d == 0)
+			d = strcmp(a->cycle, b->cycle);
+		if (d == 0)
+			d = strcmp(a->variant, b->variant);
+		if (d >= 0)
+			fail_msg("eol_variants not sorted at %zu", i);
+	}
 	assert_true(eol_variant_exists("docker.io/library/node", "20",
 	    "bookworm-slim"));
+	assert_true(eol_variant_exists("docker.io/library/alpine", "3.19",
+	    ""));
+	assert_true(eol_variant_exists("mcr.microsoft.com/dotnet/aspnet", "10",
+	    "alpine"));
 	assert_false(eol_variant_exists("docker.io/library/node", "20",
 	    "no-such-variant"));
 }
