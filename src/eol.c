@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "eol.h"
+#include "log.h"
 #include "xmalloc.h"
 #include "version.h"
 
@@ -35,14 +36,52 @@ eol_image_lookup(const char *id)
 	return (NULL);
 }
 
+/*
+ * The cycles of one product: the generated table keeps each product's
+ * cycles together, so a product is a range [*lo, *hi).
+ */
+static void
+eol_product_range(const char *product, size_t *lo, size_t *hi)
+{
+	static struct {
+		const char	*product;
+		size_t		 lo, hi;
+	}			 ranges[32];
+	static size_t		 nranges;
+	size_t			 i;
+
+	if (nranges == 0) {
+		for (i = 0; i < eol_ncycles; i++) {
+			if (nranges > 0 && strcmp(ranges[nranges - 1].product,
+			    eol_cycles[i].product) == 0) {
+				ranges[nranges - 1].hi = i + 1;
+				continue;
+			}
+			if (nranges == sizeof ranges / sizeof ranges[0])
+				fatalx("eol table: too many products");
+			ranges[nranges].product = eol_cycles[i].product;
+			ranges[nranges].lo = i;
+			ranges[nranges++].hi = i + 1;
+		}
+	}
+	*lo = *hi = 0;
+	for (i = 0; i < nranges; i++) {
+		if (strcmp(ranges[i].product, product) == 0) {
+			*lo = ranges[i].lo;
+			*hi = ranges[i].hi;
+			return;
+		}
+	}
+}
+
 const struct eol_cycle *
 eol_cycle_find(const char *product, const char *cycle)
 {
-	size_t	 i;
+	size_t	 i, lo, hi;
 
-	for (i = 0; i < eol_ncycles; i++) {
-		if (strcmp(eol_cycles[i].product, product) == 0 &&
-		    strcmp(eol_cycles[i].cycle, cycle) == 0)
+	eol_product_range(product, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		if (strcmp(eol_cycles[i].cycle, cycle) == 0)
 			return (&eol_cycles[i]);
 	}
 	return (NULL);
@@ -52,12 +91,13 @@ eol_cycle_find(const char *product, const char *cycle)
 static const struct eol_cycle *
 eol_codename_find(const char *product, const char *word, size_t len)
 {
-	size_t	 i, n;
+	size_t	 i, n, lo, hi;
 
-	for (i = 0; i < eol_ncycles; i++) {
+	eol_product_range(product, &lo, &hi);
+	for (i = lo; i < hi; i++) {
 		const struct eol_cycle	*c = &eol_cycles[i];
 
-		if (c->codename == NULL || strcmp(c->product, product) != 0)
+		if (c->codename == NULL)
 			continue;
 		/* Ubuntu codenames are two words: match the first. */
 		n = strcspn(c->codename, " ");
@@ -206,14 +246,13 @@ eol_newest_supported(const char *product, time_t now, int warn_days,
     const char *image, const char *variant)
 {
 	const struct eol_cycle	*best = NULL, *best_lts = NULL;
-	size_t			 i;
+	size_t			 i, lo, hi;
 	time_t			 rel;
 
-	for (i = 0; i < eol_ncycles; i++) {
+	eol_product_range(product, &lo, &hi);
+	for (i = lo; i < hi; i++) {
 		const struct eol_cycle	*c = &eol_cycles[i];
 
-		if (strcmp(c->product, product) != 0)
-			continue;
 		eol_cache_fill();
 		rel = eol_released_cache[i];
 		if (rel == -1 || rel > now ||

@@ -206,6 +206,18 @@ test_rules_eol_newest_supported(void **state)
 	c = eol_newest_supported("dotnet", day("2026-12-04"), 90,
 	    "mcr.microsoft.com/dotnet/aspnet", "alpine");
 	assert_string_equal(c->cycle, "10");
+	/* Each product's cycles are contiguous (eol.c looks them up so). */
+	for (size_t i = 1; i < eol_ncycles; i++) {
+		if (strcmp(eol_cycles[i - 1].product, eol_cycles[i].product) ==
+		    0)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(eol_cycles[j].product,
+			    eol_cycles[i].product) == 0)
+				fail_msg("product %s split in eol_cycles",
+				    eol_cycles[i].product);
+		}
+	}
 	for (size_t i = 1; i < eol_nvariants; i++) {
 		const struct eol_variant	*a = &eol_variants[i - 1];
 		const struct eol_variant	*b = &eol_variants[i];
