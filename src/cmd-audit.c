@@ -51,6 +51,7 @@ cmd_audit_scan(struct cmd_ctx *ctx, const struct config *conf, int nroots,
 	int			 i;
 	static char		*dot[] = { ".", NULL };
 
+	memset(&wo, 0, sizeof wo);
 	wo.max_file_size = conf->max_file_size;
 	wo.max_depth = conf->max_depth;
 	if (nroots == 0) {

@@ -49,33 +49,34 @@ report_json_put(FILE *fp, const char *s)
 			break;
 		}
 	}
-	fputc('"', fp);
+	putc_unlocked('"', fp);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		switch (*p) {
 		case '"':
-			fputs("\\\"", fp);
+			fputs_unlocked("\\\"", fp);
 			break;
 		case '\\':
-			fputs("\\\\", fp);
+			fputs_unlocked("\\\\", fp);
 			break;
 		case '\n':
-			fputs("\\n", fp);
+			fputs_unlocked("\\n", fp);
 			break;
 		case '\t':
-			fputs("\\t", fp);
+			fputs_unlocked("\\t", fp);
 			break;
 		case '\r':
-			fputs("\\r", fp);
+			fputs_unlocked("\\r", fp);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\u00%c%c", hex[*p >> 4],
-				    hex[*p & 0xf]);
-			else
-				fputc(*p, fp);
+			if (*p < 0x20 || *p == 0x7f) {
+				fputs_unlocked("\\u00", fp);
+				putc_unlocked(hex[*p >> 4], fp);
+				putc_unlocked(hex[*p & 0xf], fp);
+			} else
+				putc_unlocked(*p, fp);
 		}
 	}
-	fputc('"', fp);
+	putc_unlocked('"', fp);
 	free(clean);
 }
 
@@ -153,6 +154,9 @@ report_json(FILE *fp, const struct report *rp)
 	const struct scan_result	*sr = rp->scan;
 	size_t				 i;
 
+	/* One lock for the document, not one per character (the walker's
+	 * threads make glibc lock every stdio call otherwise). */
+	flockfile(fp);
 	fprintf(fp, "{\n  \"version\": 1,\n  \"tool\": {\n    \"name\": "
 	    "\"tagdrift\",\n    \"version\": \"%s\"\n  },\n  \"references\": [",
 	    PACKAGE_VERSION);
@@ -178,5 +182,6 @@ report_json(FILE *fp, const struct report *rp)
 	if (rp->notice != NULL)
 		report_json_kv(fp, "  ", "notice", rp->notice, 0);
 	fputs("\n}\n", fp);
+	funlockfile(fp);
 	return (ferror(fp) ? -1 : 0);
 }

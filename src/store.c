@@ -753,7 +753,7 @@ store_record_digest(struct store *s, const char *repo, const char *tag,
     enum store_change *change, char **cause)
 {
 	enum store_change	 ch;
-	int64_t			 repo_id, tag_id, period_id, t = now;
+	int64_t			 repo_id, tag_id, period_id = 0, t = now;
 	char			*cur = NULL;
 	int			 found, rc = -1;
 

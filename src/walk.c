@@ -2,11 +2,16 @@
 
 #include <sys/types.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +31,15 @@
  * open ancestor, checking device and inode).  Regular files are looked at
  * without a stat: d_type, then openat(O_NOFOLLOW | O_NONBLOCK) and fstat.
  * Only symlinks cost a realpath().
+ *
+ * With a pool of workers, the walker still decides, opens and skips; a
+ * worker only does fstat, read, close and the scan, into the job's own
+ * scan_result.  Each job is a slot in a ring of WALK_JOBS, taken in the
+ * order the walk found the files and merged back in that order, so the
+ * result does not depend on which worker finished first; the walker waits
+ * when the ring is full, which bounds both memory and the descriptors
+ * held by jobs.  Skips the walker records while jobs are in flight become
+ * jobs too (with nothing to read), to keep their place.
  */
 
 #define WALK_FD_BUDGET	 128	/* directory descriptors held */
@@ -35,6 +49,9 @@
 #define WALK_SIZE_CAP	 (1LL << 40)
 #define WALK_OPEN_FILE	 (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 #define WALK_OPEN_DIR	 (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#define WALK_JOBS	 128	/* files in flight (each may hold an fd) */
+#define WALK_BATCH	 8	/* jobs waiting before a worker is woken */
+#define WALK_DENTS_SIZE	 32768	/* getdents64() buffer */
 
 /* One line of a .tagdriftignore, applying below the directory holding it. */
 struct walk_rule {
@@ -55,6 +72,20 @@ struct walk_entry {
 	unsigned char	 type;	/* DT_* */
 };
 
+/* Room for the entries of a directory being listed. */
+struct walk_listing {
+	size_t		 anames, used, aentries;
+};
+
+/* A directory entry as the Linux getdents64 system call returns it. */
+struct walk_dirent64 {
+	uint64_t	 d_ino;
+	int64_t		 d_off;
+	unsigned short	 d_reclen;
+	unsigned char	 d_type;
+	char		 d_name[];
+};
+
 /* A directory being listed: its entries, and a descriptor for openat(). */
 struct walk_frame {
 	const char	  *name;     /* in the parent's names; NULL: root */
@@ -67,6 +98,51 @@ struct walk_frame {
 	struct walk_entry *entries;
 	size_t		   nentries, next;
 	size_t		   nrules;   /* rules in force before its own */
+};
+
+/*
+ * A read buffer, and why the last file read into it was skipped: an errno
+ * value (worded by the walker: strerror() is not required to be
+ * thread-safe) or a message.
+ */
+struct walk_reader {
+	char		*buf;
+	size_t		 abuf;		/* usable size (+1 held) */
+	int		 error;
+	char		*reason;
+};
+
+/*
+ * One file for the pool: fd opened by the walker, read, closed and scanned
+ * by a worker into sr.  A job with fd -1 only carries a skip.
+ */
+struct walk_job {
+	char			*path;
+	size_t			 apath;
+	int			 fd;
+	enum scan_kind		 kind;
+	int			 done;		/* under the pool's lock */
+	int			 error;		/* as in walk_reader */
+	char			*reason;
+	struct scan_result	 sr;
+};
+
+/*
+ * The workers and the ring of jobs: [head, next) taken by workers (done or
+ * not), [next, tail) waiting.  Only the walker moves head and tail and
+ * touches slots outside [next, tail); the lock guards next, tail, done and
+ * stop.
+ */
+struct walk_pool {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 more;		/* for workers: a job, or stop */
+	pthread_cond_t	 finished;	/* for the walker: a job done */
+	struct walk_job	 jobs[WALK_JOBS];
+	size_t		 head, next, tail;
+	int		 stop;
+	long long	 max_size;
+	pthread_t	 threads[WALK_MAX_THREADS];
+	int		 nthreads;
 };
 
 struct walk_inode {
@@ -99,14 +175,23 @@ struct walk {
 	struct walk_inode  *seen;	/* directories entered */
 	size_t		    nseen, aseen;
 
-	char		   *buf;	/* the one read buffer */
-	size_t		    abuf;	/* usable size (+1 held) */
+	struct walk_reader  rd;		/* the walker's own */
+	char		   *dents;	/* getdents64() buffer */
+	struct walk_pool   *pool;	/* NULL: scan in this thread */
 };
 
 static void	walk_skip(struct walk *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	walk_reader_fail(struct walk_reader *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	walk_pool_busy(struct walk *);
+static void	walk_pool_note(struct walk *, char *);
+static void	walk_pool_stop(struct walk *);
 
-/* Record that the path being looked at was skipped, and why. */
+/*
+ * Record that the path being looked at was skipped, and why: at once, or
+ * as a job behind those in flight.
+ */
 static void
 walk_skip(struct walk *w, const char *fmt, ...)
 {
@@ -116,8 +201,22 @@ walk_skip(struct walk *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&reason, fmt, ap);
 	va_end(ap);
+	if (w->pool != NULL && walk_pool_busy(w)) {
+		walk_pool_note(w, reason);
+		return;
+	}
 	scan_add_skip(w->sr, w->path, "%s", reason);
 	free(reason);
+}
+
+static void
+walk_reader_fail(struct walk_reader *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	xvasprintf(&r->reason, fmt, ap);
+	va_end(ap);
 }
 
 static const char *
@@ -413,18 +512,18 @@ walk_ignored(struct walk *w, const char *name, int isdir)
 }
 
 /*
- * Read the open file fd into the read buffer, at most limit bytes: larger
- * files (by st_size, or grown since) are skipped.  Returns the length, or
- * -1 when skipped.
+ * Read the open file fd into r's buffer, at most limit bytes: larger files
+ * (by st_size, or grown since) are skipped.  Returns the length, or -1 when
+ * skipped (r says why).
  */
 static ssize_t
-walk_read(struct walk *w, int fd, off_t size, long long limit)
+walk_read(struct walk_reader *r, int fd, off_t size, long long limit)
 {
 	size_t	 len = 0, want = (size_t)limit + 1, first;
 	ssize_t	 n;
 
 	if (size > limit) {
-		walk_skip(w, "file too large (%lld bytes, limit %lld)",
+		walk_reader_fail(r, "file too large (%lld bytes, limit %lld)",
 		    (long long)size, limit);
 		return (-1);
 	}
@@ -432,18 +531,18 @@ walk_read(struct walk *w, int fd, off_t size, long long limit)
 	if (first < 65536)
 		first = 65536;
 	while (len < want) {
-		if (len == w->abuf || w->abuf < first) {
-			w->abuf = w->abuf < first ? first : w->abuf * 2;
-			if (w->abuf > want)
-				w->abuf = want;
-			w->buf = xreallocarray(w->buf, w->abuf + 1, 1);
+		if (len == r->abuf || r->abuf < first) {
+			r->abuf = r->abuf < first ? first : r->abuf * 2;
+			if (r->abuf > want)
+				r->abuf = want;
+			r->buf = xreallocarray(r->buf, r->abuf + 1, 1);
 		}
-		n = read(fd, w->buf + len, (w->abuf < want ? w->abuf : want) -
+		n = read(fd, r->buf + len, (r->abuf < want ? r->abuf : want) -
 		    len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			walk_skip(w, "%s", walk_errstr(errno));
+			r->error = errno;
 			return (-1);
 		}
 		if (n == 0)
@@ -451,41 +550,367 @@ walk_read(struct walk *w, int fd, off_t size, long long limit)
 		len += (size_t)n;
 	}
 	if (len > (size_t)limit) {
-		walk_skip(w, "file too large (grew past the limit of %lld "
-		    "bytes while read)", limit);
+		walk_reader_fail(r, "file too large (grew past the limit of "
+		    "%lld bytes while read)", limit);
 		return (-1);
 	}
-	w->buf[len] = '\0';
+	r->buf[len] = '\0';
 	return ((ssize_t)len);
 }
 
-/* Scan the open file fd as kind, unless it is special, too large or binary. */
-static void
-walk_scan_fd(struct walk *w, int fd, enum scan_kind kind)
+/*
+ * Read the open file fd into r's buffer unless it is special or larger
+ * than limit.  Returns the length, or -1 when skipped (r says why).
+ */
+static ssize_t
+walk_read_fd(struct walk_reader *r, int fd, long long limit)
 {
 	struct stat	 st;
+
+	if (fstat(fd, &st) == -1) {
+		r->error = errno;
+		return (-1);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		walk_reader_fail(r, "not a regular file (%s)",
+		    walk_type_name(st.st_mode));
+		return (-1);
+	}
+	return (walk_read(r, fd, st.st_size, limit));
+}
+
+/*
+ * Scan the open file fd as kind into sr under path, unless it is special,
+ * too large or binary (r then says why).  Runs on any thread: it touches
+ * nothing but its arguments.
+ */
+static void
+walk_scan_fd(struct walk_reader *r, int fd, enum scan_kind kind,
+    long long limit, struct scan_result *sr, const char *path)
+{
 	ssize_t		 len;
 	size_t		 probe;
 
-	if (fstat(fd, &st) == -1) {
-		walk_skip(w, "%s", walk_errstr(errno));
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		walk_skip(w, "not a regular file (%s)",
-		    walk_type_name(st.st_mode));
-		return;
-	}
-	len = walk_read(w, fd, st.st_size, w->max_size);
+	len = walk_read_fd(r, fd, limit);
 	if (len == -1)
 		return;
 	probe = (size_t)len < WALK_BINARY_PROBE ? (size_t)len :
 	    WALK_BINARY_PROBE;
-	if (memchr(w->buf, '\0', probe) != NULL) {
-		walk_skip(w, "binary file");
+	if (memchr(r->buf, '\0', probe) != NULL) {
+		walk_reader_fail(r, "binary file");
 		return;
 	}
-	scan_buffer(w->sr, w->path, kind, w->buf, (size_t)len);
+	scan_buffer(sr, path, kind, r->buf, (size_t)len);
+}
+
+/*
+ * The ring of jobs.  A worker takes the jobs in order, scans each with its
+ * own reader and marks it done; the walker merges done jobs from the head.
+ */
+
+/* Run job j: read, close and scan its file (if any) with reader r. */
+static void
+walk_job_run(struct walk_pool *p, struct walk_job *j, struct walk_reader *r)
+{
+	if (j->fd == -1)
+		return;
+	walk_scan_fd(r, j->fd, j->kind, p->max_size, &j->sr, j->path);
+	close(j->fd);
+	j->fd = -1;
+	j->error = r->error;
+	j->reason = r->reason;
+	r->error = 0;
+	r->reason = NULL;
+}
+
+static void *
+walk_worker(void *arg)
+{
+	struct walk_pool	*p = arg;
+	struct walk_reader	 r;
+	struct walk_job		*j;
+
+	memset(&r, 0, sizeof r);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->next == p->tail && !p->stop)
+			pthread_cond_wait(&p->more, &p->lock);
+		if (p->next == p->tail)
+			break;
+		j = &p->jobs[p->next++ % WALK_JOBS];
+		pthread_mutex_unlock(&p->lock);
+		walk_job_run(p, j, &r);
+		pthread_mutex_lock(&p->lock);
+		j->done = 1;
+		pthread_cond_signal(&p->finished);
+	}
+	pthread_mutex_unlock(&p->lock);
+	free(r.buf);
+	return (NULL);
+}
+
+/*
+ * Append the n elements of size at src to the array a holding *len of
+ * them with room for *alloc; returns the array, maybe moved.
+ */
+static void *
+walk_append(void *a, size_t *len, size_t *alloc, const void *src, size_t n,
+    size_t size)
+{
+	if (n == 0)
+		return (a);
+	if (*len + n > *alloc) {
+		*alloc = *alloc * 2 > *len + n ? *alloc * 2 : *len + n;
+		a = xreallocarray(a, *alloc, size);
+	}
+	memcpy((char *)a + *len * size, src, n * size);
+	*len += n;
+	return (a);
+}
+
+/* Move the references and skips of from to the end of to. */
+static void
+walk_merge(struct scan_result *to, struct scan_result *from)
+{
+	to->refs = walk_append(to->refs, &to->nrefs, &to->arefs, from->refs,
+	    from->nrefs, sizeof *from->refs);
+	to->skips = walk_append(to->skips, &to->nskips, &to->askips,
+	    from->skips, from->nskips, sizeof *from->skips);
+	to->files_scanned += from->files_scanned;
+	from->nrefs = from->nskips = from->files_scanned = 0;
+}
+
+/* Move what done job j found to the result; the slot keeps its arrays. */
+static void
+walk_job_merge(struct walk *w, struct walk_job *j)
+{
+	if (j->error != 0)
+		scan_add_skip(w->sr, j->path, "%s", walk_errstr(j->error));
+	else if (j->reason != NULL)
+		scan_add_skip(w->sr, j->path, "%s", j->reason);
+	walk_merge(w->sr, &j->sr);
+	free(j->reason);
+	j->reason = NULL;
+	j->error = 0;
+}
+
+/*
+ * Merge the done jobs at the head of the ring, in order, waiting for the
+ * head while more than max jobs are in flight.
+ */
+static void
+walk_pool_reap(struct walk *w, size_t max)
+{
+	struct walk_pool	*p = w->pool;
+	struct walk_job		*j;
+	int			 done;
+
+	for (;;) {
+		if (p->head == p->tail)
+			return;
+		j = &p->jobs[p->head % WALK_JOBS];
+		pthread_mutex_lock(&p->lock);
+		if (!j->done && p->tail - p->head > max)
+			pthread_cond_broadcast(&p->more);
+		while (!j->done && p->tail - p->head > max)
+			pthread_cond_wait(&p->finished, &p->lock);
+		done = j->done;
+		pthread_mutex_unlock(&p->lock);
+		if (!done)
+			return;
+		walk_job_merge(w, j);
+		p->head++;
+	}
+}
+
+/* Whether jobs are still in flight, once the done ones are merged. */
+static int
+walk_pool_busy(struct walk *w)
+{
+	walk_pool_reap(w, SIZE_MAX);
+	return (w->pool->head != w->pool->tail);
+}
+
+/* Wait for every job in flight; 1 if there were any. */
+static int
+walk_pool_drain(struct walk *w)
+{
+	if (w->pool == NULL || w->pool->head == w->pool->tail)
+		return (0);
+	walk_pool_reap(w, 0);
+	return (1);
+}
+
+/* A free slot at the tail for the path being looked at, not queued yet. */
+static struct walk_job *
+walk_pool_slot(struct walk *w)
+{
+	struct walk_pool	*p = w->pool;
+	struct walk_job		*j;
+
+	walk_pool_reap(w, WALK_JOBS - 1);
+	j = &p->jobs[p->tail % WALK_JOBS];
+	if (w->pathlen + 1 > j->apath) {
+		j->apath = w->pathlen + 1;
+		j->path = xreallocarray(j->path, j->apath, 1);
+	}
+	memcpy(j->path, w->path, w->pathlen + 1);
+	j->fd = -1;
+	j->done = 0;
+	return (j);
+}
+
+/*
+ * Queue the job at the tail.  A sleeping worker is woken only once a few
+ * jobs wait (or when the walker is about to wait), not for every file.
+ */
+static void
+walk_pool_queue(struct walk_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->tail++;
+	if (p->tail - p->next >= WALK_BATCH)
+		pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Queue the open file fd (the path being looked at); the job takes fd. */
+static void
+walk_pool_add(struct walk *w, int fd, enum scan_kind kind)
+{
+	struct walk_job	*j;
+
+	j = walk_pool_slot(w);
+	j->fd = fd;
+	j->kind = kind;
+	walk_pool_queue(w->pool);
+}
+
+/* Queue a skip of the path being looked at; the job takes reason. */
+static void
+walk_pool_note(struct walk *w, char *reason)
+{
+	struct walk_job	*j;
+
+	j = walk_pool_slot(w);
+	j->reason = reason;
+	walk_pool_queue(w->pool);
+}
+
+/* The number of threads to use, the caller's included. */
+static int
+walk_nthreads(const struct walk_opts *o)
+{
+	long	 n;
+
+	if (o != NULL && o->threads > 0)
+		return (o->threads < WALK_MAX_THREADS ? o->threads :
+		    WALK_MAX_THREADS);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return (1);
+	return (n < WALK_DEFAULT_THREADS ? (int)n : WALK_DEFAULT_THREADS);
+}
+
+/*
+ * Start n worker threads, with the asynchronous signals blocked so they
+ * stay with the caller.  Without any (pthread_create failing), the walk
+ * goes on in this thread alone.
+ */
+static void
+walk_pool_start(struct walk *w, int n)
+{
+	struct walk_pool	*p;
+	sigset_t		 set, old;
+
+	p = xcalloc(1, sizeof *p);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->more, NULL);
+	pthread_cond_init(&p->finished, NULL);
+	p->max_size = w->max_size;
+	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	pthread_sigmask(SIG_SETMASK, &set, &old);
+	for (; p->nthreads < n; p->nthreads++) {
+		if (pthread_create(&p->threads[p->nthreads], NULL, walk_worker,
+		    p) != 0)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->pool = p;
+	if (p->nthreads == 0)
+		walk_pool_stop(w);
+}
+
+/* Merge every job left, stop the workers and free the pool. */
+static void
+walk_pool_stop(struct walk *w)
+{
+	struct walk_pool	*p = w->pool;
+	int			 i;
+
+	walk_pool_reap(w, 0);
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	for (i = 0; i < WALK_JOBS; i++) {
+		free(p->jobs[i].path);
+		scan_result_free(&p->jobs[i].sr);
+	}
+	pthread_cond_destroy(&p->finished);
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	w->pool = NULL;
+}
+
+/* Record why the file last read through the walker's reader was skipped. */
+static void
+walk_skip_read(struct walk *w)
+{
+	struct walk_reader	*r = &w->rd;
+
+	if (r->error != 0)
+		walk_skip(w, "%s", walk_errstr(r->error));
+	else if (r->reason != NULL)
+		walk_skip(w, "%s", r->reason);
+	free(r->reason);
+	r->reason = NULL;
+	r->error = 0;
+}
+
+/* Scan the open file fd (the path being looked at), which this takes. */
+static void
+walk_scan_file(struct walk *w, int fd, enum scan_kind kind)
+{
+	if (w->pool != NULL) {
+		walk_pool_add(w, fd, kind);
+		return;
+	}
+	walk_scan_fd(&w->rd, fd, kind, w->max_size, w->sr, w->path);
+	close(fd);
+	walk_skip_read(w);
+}
+
+/*
+ * openat(), tried again once the jobs in flight have given their
+ * descriptors back if it ran out of them.
+ */
+static int
+walk_openat(struct walk *w, int dirfd, const char *name, int flags)
+{
+	int	 fd;
+
+	fd = openat(dirfd, name, flags);
+	if (fd == -1 && errno == EMFILE && walk_pool_drain(w))
+		fd = openat(dirfd, name, flags);
+	return (fd);
 }
 
 /* Open name in dirfd without following a symlink and scan it as kind. */
@@ -494,7 +919,7 @@ walk_file(struct walk *w, int dirfd, const char *name, enum scan_kind kind)
 {
 	int	 fd;
 
-	fd = openat(dirfd, name, WALK_OPEN_FILE);
+	fd = walk_openat(w, dirfd, name, WALK_OPEN_FILE);
 	if (fd == -1) {
 		if (errno == ELOOP)
 			walk_skip(w, "not a regular file (symlink)");
@@ -502,8 +927,7 @@ walk_file(struct walk *w, int dirfd, const char *name, enum scan_kind kind)
 			walk_skip(w, "%s", walk_errstr(errno));
 		return;
 	}
-	walk_scan_fd(w, fd, kind);
-	close(fd);
+	walk_scan_file(w, fd, kind);
 }
 
 /* Read the .tagdriftignore of the top frame into rules. */
@@ -511,13 +935,12 @@ static void
 walk_ignore_load(struct walk *w)
 {
 	const struct walk_frame	*f = &w->frames[w->nframes - 1];
-	struct stat		 st;
 	const char		*line, *end, *nl;
 	ssize_t			 len;
 	int			 fd;
 
 	walk_set_path(w, f->pathlen, WALK_IGNORE_NAME);
-	fd = openat(f->fd, WALK_IGNORE_NAME, WALK_OPEN_FILE);
+	fd = walk_openat(w, f->fd, WALK_IGNORE_NAME, WALK_OPEN_FILE);
 	if (fd == -1) {
 		if (errno == ELOOP)
 			walk_skip(w, "not a regular file (symlink)");
@@ -525,28 +948,20 @@ walk_ignore_load(struct walk *w)
 			walk_skip(w, "%s", walk_errstr(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) == -1) {
-		walk_skip(w, "%s", walk_errstr(errno));
+	len = walk_read_fd(&w->rd, fd, WALK_IGNORE_MAX);
+	close(fd);
+	if (len == -1) {
+		walk_skip_read(w);
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		walk_skip(w, "not a regular file (%s)",
-		    walk_type_name(st.st_mode));
-		goto out;
-	}
-	len = walk_read(w, fd, st.st_size, WALK_IGNORE_MAX);
-	if (len == -1)
-		goto out;
-	end = w->buf + len;
-	for (line = w->buf; line < end; line = nl + 1) {
+	end = w->rd.buf + len;
+	for (line = w->rd.buf; line < end; line = nl + 1) {
 		nl = memchr(line, '\n', (size_t)(end - line));
 		if (nl == NULL)
 			nl = end;
 		walk_rule_add(w, line, (size_t)(nl - line));
 	}
 out:
-	if (fd != -1)
-		close(fd);
 	walk_cut_path(w, f->pathlen);
 }
 
@@ -557,38 +972,66 @@ walk_entry_cmp(const void *a, const void *b)
 	    ((const struct walk_entry *)b)->name));
 }
 
+/* Add an entry to the list of f, but not "." and "..". */
 static void
-walk_add_entry(struct walk_frame *f, size_t *anames, size_t *used,
-    size_t *aentries, const struct dirent *de)
+walk_add_entry(struct walk_frame *f, struct walk_listing *l, const char *name,
+    unsigned char type, int *ignore)
 {
-	size_t	 n = strlen(de->d_name) + 1;
+	size_t	 n = strlen(name) + 1;
 
-	while (*used + n > *anames) {
-		*anames = *anames == 0 ? 1024 : *anames * 2;
-		f->names = xreallocarray(f->names, *anames, 1);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return;
+	if (strcmp(name, WALK_IGNORE_NAME) == 0)
+		*ignore = 1;
+	while (l->used + n > l->anames) {
+		l->anames = l->anames == 0 ? 1024 : l->anames * 2;
+		f->names = xreallocarray(f->names, l->anames, 1);
 	}
-	if (f->nentries == *aentries) {
-		*aentries = *aentries == 0 ? 32 : *aentries * 2;
-		f->entries = xreallocarray(f->entries, *aentries,
+	if (f->nentries == l->aentries) {
+		l->aentries = l->aentries == 0 ? 32 : l->aentries * 2;
+		f->entries = xreallocarray(f->entries, l->aentries,
 		    sizeof *f->entries);
 	}
-	memcpy(f->names + *used, de->d_name, n);
-	f->entries[f->nentries].off = *used;
-	f->entries[f->nentries++].type = de->d_type;
-	*used += n;
+	memcpy(f->names + l->used, name, n);
+	f->entries[f->nentries].off = l->used;
+	f->entries[f->nentries++].type = type;
+	l->used += n;
 }
 
+#ifdef __linux__
 /*
- * List the directory of frame f, sorted, closing the DIR before returning.
- * Returns 0 or an errno value; *ignore says whether a .tagdriftignore is
- * among the entries.
+ * Read the entries of f with getdents64(2) on its own descriptor: two
+ * system calls for a small directory, where fdopendir() and readdir() on a
+ * duplicate make seven.
  */
 static int
-walk_list(struct walk_frame *f, int *ignore)
+walk_read_dir(struct walk *w, struct walk_frame *f, struct walk_listing *l,
+    int *ignore)
+{
+	const struct walk_dirent64	*de;
+	long				 n, off;
+
+	if (w->dents == NULL)
+		w->dents = xmalloc(WALK_DENTS_SIZE);
+	for (;;) {
+		n = syscall(SYS_getdents64, f->fd, w->dents, WALK_DENTS_SIZE);
+		if (n <= 0)
+			break;
+		for (off = 0; off < n; off += de->d_reclen) {
+			de = (const struct walk_dirent64 *)(w->dents + off);
+			walk_add_entry(f, l, de->d_name, de->d_type, ignore);
+		}
+	}
+	return (n == -1 ? errno : 0);
+}
+#else
+/* Read the entries of f through a DIR on a second descriptor. */
+static int
+walk_read_dir(struct walk *w, struct walk_frame *f, struct walk_listing *l,
+    int *ignore)
 {
 	DIR		*d;
 	struct dirent	*de;
-	size_t		 anames = 0, used = 0, aentries = 0, i;
 	int		 fd, error;
 
 	fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
@@ -605,18 +1048,32 @@ walk_list(struct walk_frame *f, int *ignore)
 		de = readdir(d);
 		if (de == NULL)
 			break;
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (strcmp(de->d_name, WALK_IGNORE_NAME) == 0)
-			*ignore = 1;
-		walk_add_entry(f, &anames, &used, &aentries, de);
+		walk_add_entry(f, l, de->d_name, de->d_type, ignore);
 	}
 	error = errno;
 	closedir(d);
+	return (error);
+}
+#endif
+
+/*
+ * List the directory of frame f, sorted.  Returns 0 or an errno value;
+ * *ignore says whether a .tagdriftignore is among the entries.
+ */
+static int
+walk_list(struct walk *w, struct walk_frame *f, int *ignore)
+{
+	struct walk_listing	 l;
+	size_t			 i;
+	int			 error;
+
+	memset(&l, 0, sizeof l);
+	error = walk_read_dir(w, f, &l, ignore);
 	for (i = 0; i < f->nentries; i++)
 		f->entries[i].name = f->names + f->entries[i].off;
-	qsort(f->entries, f->nentries, sizeof *f->entries, walk_entry_cmp);
+	if (f->nentries > 1)
+		qsort(f->entries, f->nentries, sizeof *f->entries,
+		    walk_entry_cmp);
 	return (error);
 }
 
@@ -673,7 +1130,9 @@ walk_push(struct walk *w, int fd, const char *name, int followed,
 	f->ino = st->st_ino;
 	f->nrules = w->nrules;
 	walk_set_fd(w, w->nframes - 1, fd);
-	error = walk_list(f, &ignore);
+	error = walk_list(w, f, &ignore);
+	if (error == EMFILE && f->nentries == 0 && walk_pool_drain(w))
+		error = walk_list(w, f, &ignore);
 	if (error != 0)
 		f->nentries = 0;
 	else if (ignore)
@@ -784,8 +1243,8 @@ walk_dir(struct walk *w, const char *name, int followed)
 		walk_skip(w, "directory nesting deeper than %d", w->max_depth);
 		return;
 	}
-	fd = openat(w->frames[w->nframes - 1].fd, name, WALK_OPEN_DIR |
-	    (followed ? 0 : O_NOFOLLOW));
+	fd = walk_openat(w, w->frames[w->nframes - 1].fd, name,
+	    WALK_OPEN_DIR | (followed ? 0 : O_NOFOLLOW));
 	if (fd == -1) {
 		if (errno != ENOENT)
 			walk_skip(w, "%s", walk_errstr(errno));
@@ -865,13 +1324,11 @@ walk_symlink(struct walk *w, const char *name)
 		walk_skip(w, "not a regular file (%s)",
 		    walk_type_name(st.st_mode));
 	else {
-		fd = open(real, WALK_OPEN_FILE);
+		fd = walk_openat(w, AT_FDCWD, real, WALK_OPEN_FILE);
 		if (fd == -1)
 			walk_skip(w, "%s", walk_errstr(errno));
-		else {
-			walk_scan_fd(w, fd, kind);
-			close(fd);
-		}
+		else
+			walk_scan_file(w, fd, kind);
 	}
 	free(real);
 }
@@ -954,8 +1411,7 @@ walk_root_file(struct walk *w, const char *root, char **cause)
 		return (-1);
 	}
 	walk_set_path(w, 0, base);
-	walk_scan_fd(w, fd, kind);
-	close(fd);
+	walk_scan_file(w, fd, kind);
 	return (0);
 }
 
@@ -989,6 +1445,29 @@ walk_root_dir(struct walk *w, const char *root, char **cause)
 	return (0);
 }
 
+/* Free what the walk holds; the workers, if any, are stopped already. */
+static void
+walk_free(struct walk *w)
+{
+	while (w->nframes > 0) {
+		if (w->frames[w->nframes - 1].fd != -1)
+			close(w->frames[w->nframes - 1].fd);
+		free(w->frames[w->nframes - 1].names);
+		free(w->frames[w->nframes - 1].entries);
+		w->nframes--;
+	}
+	walk_rules_cut(w, 0);
+	free(w->rules);
+	free(w->frames);
+	free(w->path);
+	free(w->pcopy);
+	free(w->pcomps);
+	free(w->seen);
+	free(w->rd.buf);
+	free(w->dents);
+	free(w->rootreal);
+}
+
 int
 walk_scan(const char *root, const struct walk_opts *o, struct scan_result *sr,
     char **cause)
@@ -1017,25 +1496,13 @@ walk_scan(const char *root, const struct walk_opts *o, struct scan_result *sr,
 		xasprintf(cause, "not a regular file (%s)",
 		    walk_type_name(st.st_mode));
 	else if (walk_root_dir(&w, root, cause) == 0) {
+		if (walk_nthreads(o) > 1)
+			walk_pool_start(&w, walk_nthreads(o) - 1);
 		walk_tree(&w);
+		if (w.pool != NULL)
+			walk_pool_stop(&w);
 		rc = 0;
 	}
-
-	while (w.nframes > 0) {
-		if (w.frames[w.nframes - 1].fd != -1)
-			close(w.frames[w.nframes - 1].fd);
-		free(w.frames[w.nframes - 1].names);
-		free(w.frames[w.nframes - 1].entries);
-		w.nframes--;
-	}
-	walk_rules_cut(&w, 0);
-	free(w.rules);
-	free(w.frames);
-	free(w.path);
-	free(w.pcopy);
-	free(w.pcomps);
-	free(w.seen);
-	free(w.buf);
-	free(w.rootreal);
+	walk_free(&w);
 	return (rc);
 }

@@ -3,7 +3,9 @@
  * what is scanned, what is skipped and why, in which order.  The scanners
  * may find nothing yet, so the assertions are on files_scanned and on the
  * skip list; a file made binary is a probe that shows up as "binary file"
- * exactly when the walker read it.
+ * exactly when the walker read it.  Every walk runs twice, in the calling
+ * thread alone and with worker threads, and both must give the same
+ * result, field by field and in the same order.
  */
 #include "autoconf.h"
 
@@ -137,15 +139,105 @@ td_teardown(void **state)
 }
 
 static int
+str_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+static int
+ref_same(const struct scan_ref *x, const struct scan_ref *y)
+{
+	return (str_same(x->file, y->file) && x->line == y->line &&
+	    x->column == y->column && x->kind == y->kind &&
+	    str_same(x->stage, y->stage) && x->final_stage == y->final_stage &&
+	    str_same(x->text, y->text) && x->resolved == y->resolved &&
+	    str_same(x->problem, y->problem) &&
+	    str_same(x->ref.registry, y->ref.registry) &&
+	    str_same(x->ref.repository, y->ref.repository) &&
+	    str_same(x->ref.tag, y->ref.tag) &&
+	    str_same(x->ref.digest, y->ref.digest) &&
+	    str_same(x->ref.written, y->ref.written));
+}
+
+/* Fail unless b holds what a holds: references and skips, in order. */
+static void
+expect_same(const struct scan_result *a, const struct scan_result *b,
+    int threads)
+{
+	size_t	 i;
+
+	if (a->files_scanned != b->files_scanned)
+		fail_msg("threads %d: %zu files scanned, not %zu", threads,
+		    b->files_scanned, a->files_scanned);
+	if (a->nrefs != b->nrefs)
+		fail_msg("threads %d: %zu references, not %zu", threads,
+		    b->nrefs, a->nrefs);
+	for (i = 0; i < a->nrefs; i++) {
+		if (!ref_same(&a->refs[i], &b->refs[i]))
+			fail_msg("threads %d: reference %zu is %s:%u, not "
+			    "%s:%u (or another field differs)", threads, i,
+			    b->refs[i].file, b->refs[i].line, a->refs[i].file,
+			    a->refs[i].line);
+	}
+	if (a->nskips != b->nskips)
+		fail_msg("threads %d: %zu skips, not %zu", threads, b->nskips,
+		    a->nskips);
+	for (i = 0; i < a->nskips; i++) {
+		if (!str_same(a->skips[i].path, b->skips[i].path) ||
+		    !str_same(a->skips[i].reason, b->skips[i].reason))
+			fail_msg("threads %d: skip %zu is %s: %s, not %s: %s",
+			    threads, i, b->skips[i].path, b->skips[i].reason,
+			    a->skips[i].path, a->skips[i].reason);
+	}
+}
+
+/* walk_scan() of path with o (NULL: the defaults) but this many threads. */
+static int
+walk_threads(const char *path, const struct walk_opts *o, int threads,
+    struct scan_result *sr, char **cause)
+{
+	struct walk_opts	 wo = { 0, -1, 0 };
+
+	if (o != NULL)
+		wo = *o;
+	wo.threads = threads;
+	scan_result_init(sr);
+	*cause = NULL;
+	return (walk_scan(path, &wo, sr, cause));
+}
+
+/*
+ * Walk path with threads 1, the result to check, then with threads, which
+ * must come to the same: return code, cause and scan result.
+ */
+static int
+walk_compare(const char *path, const struct walk_opts *o, int threads,
+    struct scan_result *sr, char **cause)
+{
+	struct scan_result	 other;
+	char			*cause2;
+	int			 rc, rc2;
+
+	rc = walk_threads(path, o, 1, sr, cause);
+	rc2 = walk_threads(path, o, threads, &other, &cause2);
+	assert_int_equal(rc2, rc);
+	assert_true(str_same(cause2, *cause));
+	expect_same(sr, &other, threads);
+	free(cause2);
+	scan_result_free(&other);
+	return (rc);
+}
+
+static int
 walk_rel(const char *rel, const struct walk_opts *o, struct scan_result *sr,
     char **cause)
 {
 	char	*p = td_path(rel);
 	int	 rc;
 
-	scan_result_init(sr);
-	*cause = NULL;
-	rc = walk_scan(p, o, sr, cause);
+	rc = walk_compare(p, o, 4, sr, cause);
 	free(p);
 	return (rc);
 }
@@ -254,14 +346,13 @@ test_walk_relative_paths(void **state)
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(td), 0);
 	for (i = 0; i < sizeof roots / sizeof roots[0]; i++) {
-		scan_result_init(&sr);
-		assert_int_equal(walk_scan(roots[i], NULL, &sr, &cause), 0);
+		assert_int_equal(walk_compare(roots[i], NULL, 4, &sr, &cause),
+		    0);
 		expect_skips(&sr, want);
 		scan_result_free(&sr);
 	}
 	assert_int_equal(chdir("root"), 0);
-	scan_result_init(&sr);
-	assert_int_equal(walk_scan(".", NULL, &sr, &cause), 0);
+	assert_int_equal(walk_compare(".", NULL, 4, &sr, &cause), 0);
 	expect_skips(&sr, want);
 	scan_result_free(&sr);
 	assert_int_equal(chdir(cwd), 0);
@@ -521,7 +612,7 @@ test_walk_special_files(void **state)
 static void
 test_walk_too_large(void **state)
 {
-	struct walk_opts	 o = { 100, WALK_DEFAULT_MAX_DEPTH };
+	struct walk_opts	 o = { 100, WALK_DEFAULT_MAX_DEPTH, 0 };
 	struct scan_result	 sr;
 	char			 data[101], *cause;
 
@@ -568,7 +659,7 @@ test_walk_binary(void **state)
 static void
 test_walk_depth_limit(void **state)
 {
-	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 2 };
+	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 2, 0 };
 	struct scan_result	 sr;
 	char			*cause;
 
@@ -660,7 +751,7 @@ repeat(const char *s, int n, const char *end)
 static void
 test_walk_deep_tree(void **state)
 {
-	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 100000 };
+	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 100000, 0 };
 	struct scan_result	 sr;
 	struct rlimit		 old, low;
 	char			*cause, *deep, *link, *target;
@@ -846,7 +937,7 @@ test_walk_unreadable_root(void **state)
 static void
 test_walk_ignore_file_problems(void **state)
 {
-	struct walk_opts	 o = { 10, WALK_DEFAULT_MAX_DEPTH };
+	struct walk_opts	 o = { 10, WALK_DEFAULT_MAX_DEPTH, 0 };
 	struct scan_result	 sr;
 	char			*cause, *big;
 
@@ -872,6 +963,241 @@ test_walk_ignore_file_problems(void **state)
 		"b/x.Dockerfile", "binary file",
 		NULL });
 	scan_result_free(&sr);
+}
+
+/* How many skips have a reason starting with prefix. */
+static size_t
+count_skips(const struct scan_result *sr, const char *prefix)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < sr->nskips; i++)
+		n += strncmp(sr->skips[i].reason, prefix, strlen(prefix)) == 0;
+	return (n);
+}
+
+/* A Dockerfile of about size bytes naming one image. */
+static void
+td_dockerfile(const char *rel, int minor, size_t size)
+{
+	char	*data;
+	int	 n;
+
+	data = xmalloc(size + 64);
+	n = snprintf(data, 64, "FROM alpine:3.%d AS build\nFROM scratch\n",
+	    minor);
+	memset(data + n, '#', size > (size_t)n ? size - n : 0);
+	if (size > (size_t)n)
+		data[size - 1] = '\n';
+	td_file(rel, data, size > (size_t)n ? size : (size_t)n);
+	free(data);
+}
+
+enum mixed_what {
+	MIXED_BINARY, MIXED_FIFO, MIXED_BIG, MIXED_LOOP, MIXED_GONE,
+	MIXED_LOCKED, MIXED_IGNORE, MIXED_IGNORED
+};
+
+/* One entry of the mixed tree beside directory i's scanned files. */
+static const struct mixed_entry {
+	int		 every;		/* in directories i % every == 0 */
+	const char	*name;
+	enum mixed_what	 what;
+} mixed_entries[] = {
+	{ 3, "x.Dockerfile", MIXED_BINARY },
+	{ 5, "fifo.Dockerfile", MIXED_FIFO },
+	{ 7, "big.Dockerfile", MIXED_BIG },
+	{ 4, "sub/loop", MIXED_LOOP },
+	{ 4, "gone.Dockerfile", MIXED_GONE },
+	{ 6, "locked.Dockerfile", MIXED_LOCKED },
+	{ 8, ".tagdriftignore", MIXED_IGNORE },
+	{ 8, "ignored.Dockerfile", MIXED_IGNORED },
+};
+
+static void
+mixed_make(const char *rel, enum mixed_what what, int i)
+{
+	char	*p = td_path(rel);
+
+	switch (what) {
+	case MIXED_BINARY:
+	case MIXED_IGNORED:
+		td_binary(rel);
+		break;
+	case MIXED_FIFO:
+		assert_int_equal(mkfifo(p, 0644), 0);
+		break;
+	case MIXED_BIG:
+		td_dockerfile(rel, i, 5000);
+		break;
+	case MIXED_LOOP:
+		td_link(rel, "..");
+		break;
+	case MIXED_GONE:
+		td_link(rel, "nowhere");
+		break;
+	case MIXED_LOCKED:
+		td_dockerfile(rel, i, 100);
+		assert_int_equal(chmod(p, 0), 0);
+		break;
+	case MIXED_IGNORE:
+		td_text(rel, "ignored.Dockerfile\n");
+		break;
+	}
+	free(p);
+}
+
+/*
+ * Directory i of the mixed tree: files to scan, and now and then one the
+ * workers skip (binary, too large) or the walker skips (FIFO, loop,
+ * unreadable, broken link), or a .tagdriftignore.
+ */
+static void
+mixed_dir(int i)
+{
+	const struct mixed_entry	*e;
+	char				*rel;
+	size_t				 k;
+
+	xasprintf(&rel, "root/d%02d/Dockerfile", i);
+	td_dockerfile(rel, i, 40 + 97 * i);
+	free(rel);
+	xasprintf(&rel, "root/d%02d/sub/compose.yaml", i);
+	td_text(rel, "services:\n  a:\n    image: nginx:1.25\n"
+	    "  b:\n    image: redis\n");
+	free(rel);
+	for (k = 0; k < sizeof mixed_entries / sizeof mixed_entries[0]; k++) {
+		e = &mixed_entries[k];
+		if (i % e->every != 0)
+			continue;
+		xasprintf(&rel, "root/d%02d/%s", i, e->name);
+		mixed_make(rel, e->what, i);
+		free(rel);
+	}
+}
+
+/*
+ * A tree where skips by the walker and by the workers interleave with
+ * references: the same result with 2, 3, 4 and 16 threads as with one.
+ */
+static void
+test_walk_threads_mixed_tree(void **state)
+{
+	static const int	 counts[] = { 2, 3, 4, 16 };
+	struct walk_opts	 o = { 4096, WALK_DEFAULT_MAX_DEPTH, 0 };
+	struct scan_result	 sr;
+	char			*cause, *p;
+	size_t			 i;
+	int			 asroot = geteuid() == 0;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		mixed_dir((int)i);
+	signal(SIGALRM, alarm_handler);
+	alarm(60);
+	if (asroot)
+		assert_int_equal(seteuid(65534), 0);
+	p = td_path("root");
+	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		assert_int_equal(walk_compare(p, &o, counts[i], &sr, &cause),
+		    0);
+		if (i + 1 < sizeof counts / sizeof counts[0])
+			scan_result_free(&sr);
+	}
+	free(p);
+	if (asroot)
+		assert_int_equal(seteuid(0), 0);
+	alarm(0);
+	/* Dockerfile (alpine; scratch is none), sub/compose.yaml (two). */
+	assert_int_equal(sr.files_scanned, 80);
+	assert_int_equal(sr.nrefs, 40 + 40 * 2);
+	assert_int_equal(count_skips(&sr, "binary file"), 14);
+	assert_int_equal(count_skips(&sr, "not a regular file (fifo)"), 8);
+	assert_int_equal(count_skips(&sr, "file too large"), 6);
+	assert_int_equal(count_skips(&sr, "directory already visited"), 10);
+	assert_int_equal(count_skips(&sr, "broken symlink"), 10);
+	assert_int_equal(count_skips(&sr, "permission denied"), 7);
+	assert_int_equal(sr.nskips, 14 + 8 + 6 + 10 + 10 + 7);
+	scan_result_free(&sr);
+}
+
+/*
+ * Jobs in flight hold descriptors: under a limit far below the ring,
+ * running out of them makes the walker wait for the jobs, not skip files.
+ */
+static void
+test_walk_threads_few_descriptors(void **state)
+{
+	struct scan_result	 sr1, sr4;
+	struct rlimit		 old, low;
+	char			*cause1, *cause4, *rel, *p;
+	int			 i, rc1, rc4;
+
+	(void)state;
+	for (i = 0; i < 400; i++) {
+		xasprintf(&rel, "root/d%d/f%03d.Dockerfile", i % 10, i);
+		td_dockerfile(rel, i, 8192);
+		free(rel);
+	}
+	p = td_path("root");
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 24;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	rc1 = walk_threads(p, NULL, 1, &sr1, &cause1);
+	rc4 = walk_threads(p, NULL, 4, &sr4, &cause4);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	free(p);
+	assert_int_equal(rc1, 0);
+	assert_int_equal(rc4, 0);
+	dump_skips(&sr4);
+	assert_int_equal(sr4.nskips, 0);
+	assert_int_equal(sr4.files_scanned, 400);
+	assert_int_equal(sr4.nrefs, 400);
+	expect_same(&sr1, &sr4, 4);
+	scan_result_free(&sr1);
+	scan_result_free(&sr4);
+}
+
+/*
+ * Thread counts out of range mean the default or the maximum; an empty
+ * tree and a root that is a file stop the workers as cleanly as a tree.
+ */
+static void
+test_walk_threads_option(void **state)
+{
+	static const int	 counts[] = { 0, -5, 2, WALK_MAX_THREADS + 1,
+	    INT_MAX };
+	struct scan_result	 sr;
+	char			*cause, *p;
+	size_t			 i;
+
+	(void)state;
+	td_mkdirs("empty", 1);
+	assert_int_equal(walk_rel("empty", NULL, &sr, &cause), 0);
+	assert_int_equal(sr.files_scanned, 0);
+	assert_int_equal(sr.nskips + sr.nrefs, 0);
+	scan_result_free(&sr);
+
+	td_dockerfile("root/a/Dockerfile", 1, 100);
+	td_dockerfile("root/b/Dockerfile", 2, 100);
+	td_binary("root/c/Dockerfile");
+	p = td_path("root");
+	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		assert_int_equal(walk_compare(p, NULL, counts[i], &sr, &cause),
+		    0);
+		assert_int_equal(sr.files_scanned, 2);
+		assert_int_equal(sr.nskips, 1);
+		scan_result_free(&sr);
+	}
+	free(p);
+
+	p = td_path("root/a/Dockerfile");
+	assert_int_equal(walk_compare(p, NULL, 4, &sr, &cause), 0);
+	assert_int_equal(sr.files_scanned, 1);
+	assert_int_equal(sr.nrefs, 1);
+	scan_result_free(&sr);
+	free(p);
 }
 
 int
@@ -909,6 +1235,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walk_permission_denied,
 		    td_setup, td_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_unreadable_root,
+		    td_setup, td_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_threads_mixed_tree,
+		    td_setup, td_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_walk_threads_few_descriptors, td_setup, td_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_threads_option,
 		    td_setup, td_teardown),
 	};
 	return (cmocka_run_group_tests(tests, NULL, NULL));
