@@ -125,6 +125,26 @@ rules_latest(struct rules_ctx *rc, const struct scan_ref *r)
 	f->suggestion = rules_latest_suggestion(rc, r);
 }
 
+/*
+ * The newer cycle's version written with as many parts as the pinned tag:
+ * .NET's cycle "10" is tagged "10.0", a pin to node 20.18.1 becomes the
+ * newest release of the new cycle, 26.7.0.
+ */
+static void
+rules_version_like(const struct eol_cycle *c, int nparts, char *out,
+    size_t len)
+{
+	struct version	 v;
+
+	version_parse(c->latest != NULL ? c->latest : c->cycle, &v);
+	if (v.nparts < nparts) {
+		version_parse(c->cycle, &v);
+		while (v.nparts < nparts && v.nparts < VERSION_MAX_PARTS)
+			v.part[v.nparts++] = 0;
+	}
+	version_prefix(&v, nparts, out, len);
+}
+
 /* The replacement for an end-of-life tag: the same variant, newer cycle. */
 static char *
 rules_eol_suggestion(const struct rules_ctx *rc, const struct scan_ref *r,
@@ -132,7 +152,7 @@ rules_eol_suggestion(const struct rules_ctx *rc, const struct scan_ref *r,
 {
 	struct version	 v;
 	const char	*variant;
-	char		*tag, *s;
+	char		*tag, *s, version[64];
 
 	version_parse(r->ref.tag, &v);
 	variant = version_variant(r->ref.tag, &v);
@@ -145,8 +165,9 @@ rules_eol_suggestion(const struct rules_ctx *rc, const struct scan_ref *r,
 	}
 	if (v.nparts == 0)
 		return (NULL);
-	xasprintf(&tag, "%s%s%s", (*newest)->cycle, *variant != '\0' ? "-" :
-	    "", variant);
+	rules_version_like(*newest, v.nparts, version, sizeof version);
+	xasprintf(&tag, "%s%s%s", version, *variant != '\0' ? "-" : "",
+	    variant);
 	s = ref_with(&r->ref, tag, NULL);
 	free(tag);
 	return (s);
