@@ -7,10 +7,10 @@ secs=${1:-30}
 "$top/scripts/build.sh" fuzz
 cd "$top/build/fuzz"
 make -j"$(nproc)" tests/fuzz/fuzz_ref tests/fuzz/fuzz_dockerfile \
-    tests/fuzz/fuzz_yaml >/dev/null
-for t in ref dockerfile yaml; do
+    tests/fuzz/fuzz_yaml tests/fuzz/fuzz_http_header >/dev/null
+for t in ref dockerfile yaml http_header; do
 	work=$(mktemp -d)
-	cp -r "$top/tests/data/fuzz/$t/." "$work/"
+	cp -r "$top/tests/data/fuzz/$(echo "$t" | tr _ -)/." "$work/"
 	echo "fuzz_$t: ${secs}s"
 	./tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$work" \
