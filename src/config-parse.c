@@ -429,6 +429,7 @@ config_image_tags(struct config_parse *p, struct catalog_entry *e,
 			e->tags = xreallocarray(e->tags, e->ntags + 1,
 			    sizeof *e->tags);
 			e->tags[e->ntags].tag = tag;
+			e->tags[e->ntags].line = p->lineno;
 			e->tags[e->ntags++].stage = stage;
 			tag = NULL;
 		}

@@ -30,6 +30,7 @@ enum catalog_stage {
 struct catalog_tag {
 	char			*tag;
 	enum catalog_stage	 stage;
+	unsigned		 line;		/* where it is listed */
 };
 
 struct catalog_entry {

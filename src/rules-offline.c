@@ -438,7 +438,8 @@ rules_check_catalog(const struct config *conf, time_t now,
 
 		for (j = 0; j < e->ntags && !e->not_registry; j++) {
 			xasprintf(&text, "%s:%s", e->image, e->tags[j].tag);
-			scan_add_ref(&sr, e->file, e->line, 1, SCAN_NONE, NULL,
+			scan_add_ref(&sr, e->file, e->tags[j].line != 0 ?
+			    e->tags[j].line : e->line, 1, SCAN_NONE, NULL,
 			    e->tags[j].stage == CATALOG_PRODUCTION, text, text,
 			    NULL);
 			free(text);

@@ -101,6 +101,9 @@ for t in node:20-alpine golang:1.22-alpine rust:1.77-alpine alpine:3.19 \
 	expect_jq "$TMP/cat.json" "any(.findings[]; .rule == \"eol\" and .text == \"$t\")" "catalog --check flags $t"
 done
 expect_jq "$TMP/cat.json" 'any(.findings[]; .rule == "eol" and .text == "python:3.12-slim") | not' "python 3.12 is supported"
+# Catalog findings point at the line that lists the tag.
+gl=$(grep -n '^build *= *1.22-alpine' "$top_srcdir/etc/catalog.conf" | cut -d: -f1)
+expect_jq "$TMP/cat.json" ".findings[] | select(.text == \"golang:1.22-alpine\") | .line == ${gl:-0}" "catalog finding on the tag's line"
 expect_jq "$TMP/cat.json" 'any(.findings[]; .rule == "not-recommended") | not'
 expect_status 0 "$TAGDRIFT" catalog
 expect_grep "$TMP/out" '^node$'
