@@ -18,7 +18,9 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_audit_entry,
 	&cmd_catalog_entry,
 	&cmd_check_config_entry,
+	&cmd_history_entry,
 	&cmd_ref_entry,
+	&cmd_tags_entry,
 	NULL
 };
 
