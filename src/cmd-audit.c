@@ -85,20 +85,24 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	scan_result_init(&sr);
 	findings_init(&fs);
-	while ((c = cmd_getopt(ctx, &cmd_audit_entry, argc, argv, &arg)) !=
-	    -1) {
+	for (;;) {
+		c = cmd_getopt(ctx, &cmd_audit_entry, argc, argv, &arg);
+		if (c == -1)
+			break;
 		switch (c) {
 		case 'f':
-			if ((fmt = cmd_choice(ctx, "format", arg,
-			    report_format_names)) == -1)
+			fmt = cmd_choice(ctx, "format", arg,
+			    report_format_names);
+			if (fmt == -1)
 				goto out;
 			break;
 		case 'o':
 			output = arg;
 			break;
 		case AUDIT_OPT_FAIL_ON:
-			if ((fail_on = cmd_choice(ctx, "fail-on", arg,
-			    audit_fail_names)) == -1)
+			fail_on = cmd_choice(ctx, "fail-on", arg,
+			    audit_fail_names);
+			if (fail_on == -1)
 				goto out;
 			break;
 		case AUDIT_OPT_OFFLINE:
@@ -115,7 +119,8 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((conf = cmd_config(ctx)) == NULL)
+	conf = cmd_config(ctx);
+	if (conf == NULL)
 		goto out;
 	if (cmd_audit_scan(ctx, conf, argc - ctx->optind, argv + ctx->optind,
 	    &sr) != 0) {
@@ -124,7 +129,8 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	rules_check(conf, &sr, now, &fs);
 
-	if ((out = cmd_open_output(ctx, output)) == NULL)
+	out = cmd_open_output(ctx, output);
+	if (out == NULL)
 		goto out;
 	memset(&rp, 0, sizeof rp);
 	rp.scan = &sr;

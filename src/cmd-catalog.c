@@ -103,20 +103,24 @@ cmd_catalog_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	time_t		 now = time(NULL);
 	int		 c, check = 0, fmt = REPORT_TEXT, fail_on = SEV_ERROR;
 
-	while ((c = cmd_getopt(ctx, &cmd_catalog_entry, argc, argv, &arg)) !=
-	    -1) {
+	for (;;) {
+		c = cmd_getopt(ctx, &cmd_catalog_entry, argc, argv, &arg);
+		if (c == -1)
+			break;
 		switch (c) {
 		case CATALOG_OPT_CHECK:
 			check = 1;
 			break;
 		case 'f':
-			if ((fmt = cmd_choice(ctx, "format", arg,
-			    report_format_names)) == -1)
+			fmt = cmd_choice(ctx, "format", arg,
+			    report_format_names);
+			if (fmt == -1)
 				return (ctx->exit_status);
 			break;
 		case CATALOG_OPT_FAIL_ON:
-			if ((fail_on = cmd_choice(ctx, "fail-on", arg,
-			    catalog_fail_names)) == -1)
+			fail_on = cmd_choice(ctx, "fail-on", arg,
+			    catalog_fail_names);
+			if (fail_on == -1)
 				return (ctx->exit_status);
 			break;
 		case CATALOG_OPT_AS_OF:
@@ -132,7 +136,8 @@ cmd_catalog_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    ctx->progname, argv[ctx->optind]);
 		return (EXIT_USAGE);
 	}
-	if ((conf = cmd_config(ctx)) == NULL)
+	conf = cmd_config(ctx);
+	if (conf == NULL)
 		return (ctx->exit_status);
 	if (!check) {
 		if (fmt == REPORT_JSON)

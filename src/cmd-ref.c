@@ -67,9 +67,14 @@ cmd_ref_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char		*arg, *cause;
 	int		 c, i, fmt = 0, bad = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_ref_entry, argc, argv, &arg)) != -1) {
-		if (c != 'f' || (fmt = cmd_choice(ctx, "format", arg,
-		    cmd_ref_formats)) == -1)
+	for (;;) {
+		c = cmd_getopt(ctx, &cmd_ref_entry, argc, argv, &arg);
+		if (c == -1)
+			break;
+		if (c != 'f')
+			return (ctx->exit_status);
+		fmt = cmd_choice(ctx, "format", arg, cmd_ref_formats);
+		if (fmt == -1)
 			return (ctx->exit_status);
 	}
 	if (ctx->optind >= argc) {

@@ -137,11 +137,14 @@ eol_variant_os(const char *variant)
 		    isdigit((unsigned char)p[6])) {
 			memcpy(cycle, p + 6, len - 6);
 			cycle[len - 6] = '\0';
-			if ((c = eol_cycle_find("alpine", cycle)) != NULL)
+			c = eol_cycle_find("alpine", cycle);
+			if (c != NULL)
 				return (c);
 		}
-		if ((c = eol_codename_find("debian", p, len)) != NULL ||
-		    (c = eol_codename_find("ubuntu", p, len)) != NULL)
+		c = eol_codename_find("debian", p, len);
+		if (c == NULL)
+			c = eol_codename_find("ubuntu", p, len);
+		if (c != NULL)
 			return (c);
 		p += len;
 		if (*p == '-')

@@ -42,8 +42,10 @@ main(int argc, char **argv)
 
 	/* Options before the command name; '+' stops at the first operand. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:qv", main_options,
-	    NULL)) != -1) {
+	for (;;) {
+		c = getopt_long(argc, argv, "+:c:qv", main_options, NULL);
+		if (c == -1)
+			break;
 		switch (c) {
 		case 'c':
 			ctx.config_path = optarg;
