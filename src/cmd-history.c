@@ -35,56 +35,6 @@ struct history {
 	size_t			 n;
 };
 
-/* t as RFC 3339 UTC ("2026-12-04T21:30:00Z") into buf. */
-static const char *
-cmd_history_time(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-	return (buf);
-}
-
-/*
- * Open the database read-only: --db, else the configured path.  On failure
- * print why and return NULL with ctx->exit_status set (2 for a bad
- * configuration, 3 for a missing or unusable database).
- */
-static struct store *
-cmd_history_open(struct cmd_ctx *ctx)
-{
-	struct store	*s = NULL;
-	struct config	*conf;
-	struct stat	 sb;
-	char		*path, *cause = NULL;
-
-	if (ctx->db_path != NULL)
-		path = xstrdup(ctx->db_path);
-	else {
-		conf = cmd_config(ctx);
-		if (conf == NULL)
-			return (NULL);
-		path = config_db_path(conf);
-	}
-	ctx->exit_status = EXIT_OPFAIL;
-	memset(&sb, 0, sizeof sb);
-	if (stat(path, &sb) == -1 && errno == ENOENT)
-		fprintf(stderr, "%s: no history database at %s (run %s poll "
-		    "first)\n", ctx->progname, path, ctx->progname);
-	else if (S_ISDIR(sb.st_mode))
-		fprintf(stderr, "%s: %s: is a directory\n", ctx->progname,
-		    path);
-	else if (store_open(path, STORE_READONLY, 0, &s, &cause) == -1) {
-		fprintf(stderr, "%s: %s\n", ctx->progname, cause);
-		free(cause);
-	} else
-		ctx->exit_status = EXIT_CLEAN;
-	free(path);
-	return (s);
-}
-
 /* The manifests of the index digest as a JSON array ([] when none). */
 static int
 cmd_history_platforms_json(struct store *s, const char *digest, json_t **out,
@@ -130,9 +80,9 @@ cmd_history_json(struct store *s, const struct history *h, char **cause)
 		    "{s:o,s:o,s:s,s:s,s:b,s:o}",
 		    "digest", report_json_str(p->digest),
 		    "media_type", report_json_str(p->media_type),
-		    "first_seen", cmd_history_time(p->first_seen, first,
+		    "first_seen", cmd_format_time(p->first_seen, first,
 		    sizeof first),
-		    "last_seen", cmd_history_time(p->last_seen, last,
+		    "last_seen", cmd_format_time(p->last_seen, last,
 		    sizeof last),
 		    "current", p->closed == 0,
 		    "platforms", plats));
@@ -189,8 +139,8 @@ cmd_history_text(struct store *s, const struct history *h, char **cause)
 
 		d = report_clean(p->digest, 1);
 		printf("  %-20s  %-20s  %-7s  %s\n",
-		    cmd_history_time(p->first_seen, first, sizeof first),
-		    cmd_history_time(p->last_seen, last, sizeof last),
+		    cmd_format_time(p->first_seen, first, sizeof first),
+		    cmd_format_time(p->last_seen, last, sizeof last),
 		    p->closed == 0 ? "current" : "past", d);
 		free(d);
 		if (cmd_history_platforms_text(s, p->digest, cause) == -1)
@@ -253,7 +203,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ctx->exit_status = EXIT_USAGE;
 	if (cmd_history_ref(ctx, argv[ctx->optind], &r, &h) == -1)
 		goto out;
-	s = cmd_history_open(ctx);
+	s = cmd_open_store(ctx);
 	if (s == NULL)
 		goto out;
 	ctx->exit_status = EXIT_OPFAIL;

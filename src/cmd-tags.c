@@ -68,18 +68,6 @@ struct tags_view {
 	size_t			 ng;
 };
 
-/* t as RFC 3339 UTC into buf. */
-static const char *
-cmd_tags_time(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-	return (buf);
-}
-
 /* Versioned tags first, by variant, newest version first, then by name. */
 static int
 cmd_tags_cmp(const void *a0, const void *b0)
@@ -215,10 +203,10 @@ cmd_tags_json(const struct tags_view *tv)
 			continue;
 		json_array_append_new(gone, json_pack("{s:o,s:s}", "tag",
 		    report_json_str(tv->tags[i].name), "gone_since",
-		    cmd_tags_time(tv->tags[i].gone_since, when, sizeof when)));
+		    cmd_format_time(tv->tags[i].gone_since, when, sizeof when)));
 	}
 	o = json_pack("{s:s,s:o,s:o,s:o,s:o}", "image", tv->image,
-	    "fetched_at", tv->fetched_at != 0 ? json_string(cmd_tags_time(
+	    "fetched_at", tv->fetched_at != 0 ? json_string(cmd_format_time(
 	    tv->fetched_at, when, sizeof when)) : json_null(),
 	    "variants", vars, "unversioned", other, "gone", gone);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -304,7 +292,7 @@ cmd_tags_text(const struct tags_view *tv)
 
 	printf("%s: %zu tag%s", tv->image, tv->ne, tv->ne == 1 ? "" : "s");
 	if (tv->fetched_at != 0)
-		printf(", tag list fetched %s", cmd_tags_time(tv->fetched_at,
+		printf(", tag list fetched %s", cmd_format_time(tv->fetched_at,
 		    when, sizeof when));
 	printf("\n");
 	if (tv->eol != NULL)
@@ -325,43 +313,10 @@ cmd_tags_text(const struct tags_view *tv)
 		if (col++ == 0)
 			printf("gone:\n");
 		name = report_clean(tv->tags[i].name, 1);
-		printf("   %s since %s\n", name, cmd_tags_time(
+		printf("   %s since %s\n", name, cmd_format_time(
 		    tv->tags[i].gone_since, when, sizeof when));
 		free(name);
 	}
-}
-
-/*
- * Open the database read-only: --db, else the configured path.  On failure
- * print why and return NULL with ctx->exit_status set (3: missing or
- * unusable).
- */
-static struct store *
-cmd_tags_open(struct cmd_ctx *ctx, const struct config *conf)
-{
-	struct store	*s = NULL;
-	struct stat	 sb;
-	char		*path, *cause = NULL;
-
-	if (ctx->db_path != NULL)
-		path = xstrdup(ctx->db_path);
-	else
-		path = config_db_path(conf);
-	ctx->exit_status = EXIT_OPFAIL;
-	memset(&sb, 0, sizeof sb);
-	if (stat(path, &sb) == -1 && errno == ENOENT)
-		fprintf(stderr, "%s: no history database at %s (run %s poll "
-		    "first)\n", ctx->progname, path, ctx->progname);
-	else if (S_ISDIR(sb.st_mode))
-		fprintf(stderr, "%s: %s: is a directory\n", ctx->progname,
-		    path);
-	else if (store_open(path, STORE_READONLY, 0, &s, &cause) == -1) {
-		fprintf(stderr, "%s: %s\n", ctx->progname, cause);
-		free(cause);
-	} else
-		ctx->exit_status = EXIT_CLEAN;
-	free(path);
-	return (s);
 }
 
 /* Parse IMAGE into its identity; NULL after a usage message. */
@@ -439,7 +394,7 @@ cmd_tags_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (conf == NULL)
 		goto out;
 	tv.warn_days = conf->eol_warn_days;
-	s = cmd_tags_open(ctx, conf);
+	s = cmd_open_store(ctx);
 	if (s == NULL)
 		goto out;
 	ctx->exit_status = EXIT_OPFAIL;

@@ -1,5 +1,7 @@
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define CMD_MAX_OPTIONS	64
@@ -255,4 +258,54 @@ cmd_open_output(struct cmd_ctx *ctx, const char *path)
 		ctx->exit_status = EXIT_OPFAIL;
 	}
 	return (f);
+}
+
+/* t as RFC 3339 UTC ("2026-12-04T21:30:00Z") into buf, which it returns. */
+const char *
+cmd_format_time(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+	return (buf);
+}
+
+/*
+ * Open the database read-only: --db, else the configured path.  On failure
+ * print why and return NULL with ctx->exit_status set (2 for a bad
+ * configuration, 3 for a missing or unusable database).
+ */
+struct store *
+cmd_open_store(struct cmd_ctx *ctx)
+{
+	struct store	*s = NULL;
+	struct config	*conf;
+	struct stat	 sb;
+	char		*path, *cause = NULL;
+
+	if (ctx->db_path != NULL)
+		path = xstrdup(ctx->db_path);
+	else {
+		conf = cmd_config(ctx);
+		if (conf == NULL)
+			return (NULL);
+		path = config_db_path(conf);
+	}
+	ctx->exit_status = EXIT_OPFAIL;
+	memset(&sb, 0, sizeof sb);
+	if (stat(path, &sb) == -1 && errno == ENOENT)
+		fprintf(stderr, "%s: no history database at %s (run %s poll "
+		    "first)\n", ctx->progname, path, ctx->progname);
+	else if (S_ISDIR(sb.st_mode))
+		fprintf(stderr, "%s: %s: is a directory\n", ctx->progname,
+		    path);
+	else if (store_open(path, STORE_READONLY, 0, &s, &cause) == -1) {
+		fprintf(stderr, "%s: %s\n", ctx->progname, cause);
+		free(cause);
+	} else
+		ctx->exit_status = EXIT_CLEAN;
+	free(path);
+	return (s);
 }

@@ -18,6 +18,7 @@
 #define CMD_GETOPT_EXIT	(-2)
 
 struct config;
+struct store;
 
 struct cmd_option {
 	const char	*name;		/* long name */
@@ -75,6 +76,14 @@ int			 cmd_parse_date(struct cmd_ctx *, const char *,
 			     time_t *);
 /* Open --output (NULL or "-" is stdout); NULL and exit status 3 if not. */
 FILE			*cmd_open_output(struct cmd_ctx *, const char *);
+/* t as RFC 3339 UTC into buf; returns buf. */
+const char		*cmd_format_time(time_t, char *, size_t);
+/*
+ * Open the history database read-only: --db, else the configured path.
+ * On failure print why and return NULL with ctx->exit_status set (2 for a
+ * bad configuration, 3 for a missing or unusable database).
+ */
+struct store		*cmd_open_store(struct cmd_ctx *);
 /* Parse --format's value against a list; -1 and a message if unknown. */
 int			 cmd_choice(struct cmd_ctx *, const char *option,
 			     const char *value, const char *const *choices);
