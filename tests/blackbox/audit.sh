@@ -80,6 +80,16 @@ CONF
 expect_status 0 audit -c "$TMP/t.conf" --format json "$TMP/eol"
 expect_jq "$TMP/out" '[.findings[].rule] == ["unpinned"]'
 
+# With several roots, files are named from the current directory so two
+# roots' Dockerfiles stay apart; with one, relative to that root.
+mkdir -p "$TMP/r1/a" "$TMP/r2"
+printf 'FROM node:24-alpine\n' >"$TMP/r1/a/Dockerfile"
+printf 'FROM node:24-alpine\n' >"$TMP/r2/Dockerfile"
+(cd "$TMP" && "$TAGDRIFT" audit --format json r1/ r2 r2/Dockerfile) >"$TMP/multi.json"
+expect_jq "$TMP/multi.json" '[.references[].file] == ["r1/a/Dockerfile", "r2/Dockerfile", "r2/Dockerfile"]' "several roots"
+(cd "$TMP" && "$TAGDRIFT" audit --format json r1) >"$TMP/one.json"
+expect_jq "$TMP/one.json" '[.references[].file] == ["a/Dockerfile"]' "one root"
+
 # -o writes the report to a file.
 expect_status 1 audit -o "$TMP/report.json" --format json "$EX"
 expect_jq "$TMP/report.json" '.version == 1'
