@@ -22,6 +22,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_catalog_entry,
 	&cmd_check_config_entry,
 	&cmd_history_entry,
+	&cmd_poll_entry,
 	&cmd_ref_entry,
 	&cmd_tags_entry,
 	NULL

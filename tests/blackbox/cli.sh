@@ -6,7 +6,7 @@ expect_status 0 "$TAGDRIFT" --version
 expect_grep "$TMP/out" '^tagdrift [0-9]+\.[0-9]+\.[0-9]+$'
 
 expect_status 0 "$TAGDRIFT" --help
-for c in audit catalog check-config ref; do
+for c in audit catalog check-config history poll ref tags; do
 	expect_grep "$TMP/out" "^  $c "
 done
 
@@ -24,7 +24,7 @@ expect_status 2 "$TAGDRIFT" audit --fail-on loud .
 expect_status 2 "$TAGDRIFT" audit --as-of yesterday .
 
 # Every command has --help with its own options and the shared ones.
-for c in audit catalog check-config ref; do
+for c in audit catalog check-config history poll ref tags; do
 	expect_status 0 "$TAGDRIFT" "$c" --help
 	expect_grep "$TMP/out" "^usage: tagdrift $c "
 	expect_grep "$TMP/out" "--config FILE"

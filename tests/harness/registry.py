@@ -320,6 +320,9 @@ class Front(http.server.BaseHTTPRequestHandler):
             c.close()
 
     def reply(self, status, reason, headers, body, extra=None):
+        # Log first: once the headers are out, a client's HEAD is done and
+        # a test may read the log before a later record() would run.
+        self.record(status)
         self.send_response_only(status, reason)
         has_len = False
         for k, v in list(headers) + list((extra or {}).items()):
@@ -339,7 +342,6 @@ class Front(http.server.BaseHTTPRequestHandler):
                 (204, 304):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.record(status)
         if not no_body:
             try:
                 self.wfile.write(body)

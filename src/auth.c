@@ -1,0 +1,533 @@
+/*
+ * Registry authentication: the bearer token flow with a token cache, and
+ * basic auth (see auth.h).
+ */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "http.h"
+#include "http-header.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define AUTH_MAX_TOKEN		8192	/* bytes of one token */
+#define AUTH_MAX_LIFETIME	86400	/* seconds believed at most */
+#define AUTH_MAX_URL		65536	/* bytes of a token request URL */
+
+struct auth_token {
+	char	*key;		/* origin, realm, service, scope; "\n" apart */
+	char	*header;	/* "Bearer ..." */
+	time_t	 expires;
+};
+
+/* The last Bearer challenge of a registry, by its URL before "/v2/". */
+struct auth_hint {
+	char	*origin;
+	char	*prefix;	/* the key up to the scope */
+};
+
+struct auth {
+	uv_loop_t		*loop;
+	struct http		*http;
+	struct auth_token	*cache;
+	size_t			 ncache;
+	struct auth_hint	*hints;
+	size_t			 nhints;
+};
+
+/* One pending answer: a deferred one or a token request. */
+struct auth_job {
+	struct auth	*a;
+	uv_timer_t	 timer;
+	char		*key;
+	char		*header;	/* the answer, or NULL */
+	char		*error;
+	auth_cb		*cb;
+	void		*arg;
+};
+
+struct auth *
+auth_create(uv_loop_t *loop, struct http *http)
+{
+	struct auth	*a;
+
+	a = xcalloc(1, sizeof *a);
+	a->loop = loop;
+	a->http = http;
+	return (a);
+}
+
+static void
+auth_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+auth_free(struct auth *a)
+{
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->ncache; i++) {
+		free(a->cache[i].key);
+		auth_secret_free(a->cache[i].header);
+	}
+	free(a->cache);
+	for (i = 0; i < a->nhints; i++) {
+		free(a->hints[i].origin);
+		free(a->hints[i].prefix);
+	}
+	free(a->hints);
+	free(a);
+}
+
+size_t
+auth_cached(struct auth *a, time_t now)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < a->ncache; i++) {
+		if (a->cache[i].expires > now)
+			n++;
+	}
+	return (n);
+}
+
+static const char *
+auth_lookup(struct auth *a, const char *key, time_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->ncache; i++) {
+		if (strcmp(a->cache[i].key, key) == 0 &&
+		    a->cache[i].expires > now)
+			return (a->cache[i].header);
+	}
+	return (NULL);
+}
+
+/* Drop the cached token of key if it is the one sent. */
+static void
+auth_drop(struct auth *a, const char *key, const char *sent)
+{
+	size_t	 i;
+
+	if (sent == NULL)
+		return;
+	for (i = 0; i < a->ncache; i++) {
+		if (strcmp(a->cache[i].key, key) == 0 &&
+		    strcmp(a->cache[i].header, sent) == 0)
+			a->cache[i].expires = 0;
+	}
+}
+
+/* The URL of a request up to "/v2/", allocated; NULL if none. */
+static char *
+auth_origin(const char *url)
+{
+	const char	*v2;
+
+	v2 = strstr(url, "/v2/");
+	if (v2 == NULL)
+		return (NULL);
+	return (xstrndup(url, (size_t)(v2 - url)));
+}
+
+/* Remember the realm and service a registry challenged with. */
+static void
+auth_hint(struct auth *a, const char *url, const char *prefix)
+{
+	struct auth_hint	*h = NULL;
+	char			*origin;
+	size_t			 i;
+
+	origin = auth_origin(url);
+	if (origin == NULL)
+		return;
+	for (i = 0; i < a->nhints && h == NULL; i++) {
+		if (strcmp(a->hints[i].origin, origin) == 0)
+			h = &a->hints[i];
+	}
+	if (h == NULL && a->nhints >= AUTH_MAX_CACHE)
+		h = &a->hints[0];
+	if (h == NULL) {
+		a->hints = xreallocarray(a->hints, a->nhints + 1,
+		    sizeof *a->hints);
+		h = &a->hints[a->nhints++];
+		memset(h, 0, sizeof *h);
+	}
+	free(h->origin);
+	free(h->prefix);
+	h->origin = origin;
+	h->prefix = xstrdup(prefix);
+}
+
+const char *
+auth_lookup_url(struct auth *a, const char *url, const char *scope,
+    time_t now)
+{
+	const char	*hit = NULL;
+	char		*origin, *key;
+	size_t		 i;
+
+	origin = auth_origin(url);
+	if (origin == NULL)
+		return (NULL);
+	for (i = 0; i < a->nhints && hit == NULL; i++) {
+		if (strcmp(a->hints[i].origin, origin) != 0)
+			continue;
+		xasprintf(&key, "%s%s", a->hints[i].prefix, scope);
+		hit = auth_lookup(a, key, now);
+		free(key);
+	}
+	free(origin);
+	return (hit);
+}
+
+/* Cache a token, replacing the key's entry or the one expiring first. */
+static void
+auth_store(struct auth *a, const char *key, const char *header,
+    time_t expires)
+{
+	struct auth_token	*t = NULL;
+	size_t			 i;
+
+	for (i = 0; i < a->ncache && t == NULL; i++) {
+		if (strcmp(a->cache[i].key, key) == 0)
+			t = &a->cache[i];
+	}
+	if (t == NULL && a->ncache >= AUTH_MAX_CACHE) {
+		t = &a->cache[0];
+		for (i = 1; i < a->ncache; i++) {
+			if (a->cache[i].expires < t->expires)
+				t = &a->cache[i];
+		}
+	}
+	if (t == NULL) {
+		a->cache = xreallocarray(a->cache, a->ncache + 1,
+		    sizeof *a->cache);
+		t = &a->cache[a->ncache++];
+		memset(t, 0, sizeof *t);
+	}
+	free(t->key);
+	auth_secret_free(t->header);
+	t->key = xstrdup(key);
+	t->header = xstrdup(header);
+	t->expires = expires;
+}
+
+static void
+auth_job_closed(uv_handle_t *h)
+{
+	struct auth_job	*job = h->data;
+
+	free(job->key);
+	auth_secret_free(job->header);
+	free(job->error);
+	free(job);
+}
+
+static void
+auth_job_finish(struct auth_job *job)
+{
+	job->cb(job->header, job->error, job->arg);
+	uv_close((uv_handle_t *)&job->timer, auth_job_closed);
+}
+
+static void
+auth_job_fired(uv_timer_t *t)
+{
+	auth_job_finish(t->data);
+}
+
+static struct auth_job *
+auth_job_create(struct auth *a, auth_cb *cb, void *arg)
+{
+	struct auth_job	*job;
+
+	job = xcalloc(1, sizeof *job);
+	job->a = a;
+	job->cb = cb;
+	job->arg = arg;
+	uv_timer_init(a->loop, &job->timer);
+	job->timer.data = job;
+	return (job);
+}
+
+/* "Basic base64(user:password)"; the caller frees it. */
+static char *
+auth_basic(const struct auth_cred *cred)
+{
+	char		*plain, *out;
+	size_t		 len;
+
+	xasprintf(&plain, "%s:%s", cred->username, cred->password);
+	len = strlen(plain);
+	out = xmalloc(6 + 4 * ((len + 2) / 3) + 1);
+	memcpy(out, "Basic ", 6);
+	EVP_EncodeBlock((unsigned char *)out + 6, (unsigned char *)plain,
+	    (int)len);
+	auth_secret_free(plain);
+	return (out);
+}
+
+/* Percent-encode a query value into b. */
+static void
+auth_query_add(struct buf *b, const char *name, const char *value)
+{
+	const char	*p;
+
+	buf_printf(b, "%c%s=", strchr(b->data, '?') == NULL ? '?' : '&',
+	    name);
+	for (p = value; *p != '\0'; p++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", *p) != NULL)
+			buf_addc(b, *p);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)*p);
+	}
+}
+
+/* When the token was issued: issued_at if sane, else now. */
+static time_t
+auth_issued(const char *s, time_t now)
+{
+	struct tm	 tm;
+	const char	*end;
+	time_t		 t;
+
+	if (s == NULL)
+		return (now);
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		return (now);
+	t = timegm(&tm);
+	if (t == (time_t)-1 || t > now || t < now - AUTH_MAX_LIFETIME)
+		return (now);
+	return (t);
+}
+
+/* Parse a token response; the header and expiry, or -1 and *cause. */
+static int
+auth_parse_token(const struct http_response *resp, char **header,
+    time_t *expires, char **cause)
+{
+	json_t		*root;
+	const char	*tok;
+	json_int_t	 life;
+	time_t		 now = time(NULL);
+	int		 rv = -1;
+
+	root = json_loadb(resp->body.data, resp->body.len, 0, NULL);
+	tok = json_string_value(json_object_get(root, "access_token"));
+	if (tok == NULL || *tok == '\0')
+		tok = json_string_value(json_object_get(root, "token"));
+	if (tok == NULL || *tok == '\0' || strlen(tok) > AUTH_MAX_TOKEN ||
+	    strpbrk(tok, "\r\n") != NULL) {
+		*cause = xstrdup("token response without a usable token");
+		goto out;
+	}
+	life = json_integer_value(json_object_get(root, "expires_in"));
+	if (life < AUTH_MIN_LIFETIME)
+		life = AUTH_MIN_LIFETIME;
+	if (life > AUTH_MAX_LIFETIME)
+		life = AUTH_MAX_LIFETIME;
+	*expires = auth_issued(json_string_value(json_object_get(root,
+	    "issued_at")), now) + (time_t)life - AUTH_EXPIRY_MARGIN;
+	xasprintf(header, "Bearer %s", tok);
+	rv = 0;
+out:
+	json_decref(root);
+	return (rv);
+}
+
+static void
+auth_token_done(struct http_response *resp, void *arg)
+{
+	struct auth_job	*job = arg;
+	time_t		 expires;
+	char		*cause = NULL;
+
+	if (resp->error != HTTP_OK)
+		xasprintf(&job->error, "token request: %s",
+		    http_error_name(resp->error));
+	else if (resp->status != 200)
+		xasprintf(&job->error, "token request: HTTP %ld",
+		    resp->status);
+	else if (auth_parse_token(resp, &job->header, &expires, &cause) != 0)
+		job->error = cause;
+	else
+		auth_store(job->a, job->key, job->header, expires);
+	auth_job_finish(job);
+}
+
+/*
+ * Ask the realm (resolved against request_url) for a token; -1 and *cause
+ * if it may not be asked.
+ */
+static int
+auth_fetch(struct auth_job *job, const char *request_url, const char *realm,
+    const struct http_header_challenge *ch, const char *scope,
+    const struct auth_cred *cred, int flags, char **cause)
+{
+	struct http_request	*hr;
+	struct buf		 url;
+	char			*basic;
+	int			 rv = -1;
+
+	buf_init(&url, AUTH_MAX_URL);
+	if (http_header_realm_check(realm, request_url,
+	    (flags & AUTH_INSECURE) ? HTTP_HEADER_INSECURE : 0, cause) != 0)
+		goto out;
+	if (strlen(realm) + 3 * (strlen(scope) + (ch->service != NULL ?
+	    strlen(ch->service) : 0)) + 32 > AUTH_MAX_URL) {
+		*cause = xstrdup("token URL too long");
+		goto out;
+	}
+	buf_adds(&url, realm);
+	if (ch->service != NULL)
+		auth_query_add(&url, "service", ch->service);
+	auth_query_add(&url, "scope", scope);
+	hr = http_request_create(HTTP_GET, url.data, auth_token_done, job);
+	http_request_set_limits(hr, 0, AUTH_MAX_TOKEN_BODY, 0);
+	http_request_set_flags(hr, strncmp(realm, "http://", 7) == 0 ?
+	    HTTP_INSECURE_OK : 0);
+	if (cred->username != NULL && cred->password != NULL) {
+		basic = auth_basic(cred);
+		http_request_add_header(hr, "Authorization", basic);
+		auth_secret_free(basic);
+	}
+	rv = http_start(job->a->http, hr, cause);
+out:
+	buf_deinit(&url);
+	return (rv);
+}
+
+/* Parse every WWW-Authenticate line of a response. */
+static int
+auth_parse(const struct http_response *resp, struct http_header_auth *ha,
+    char **cause)
+{
+	const char	*v;
+	char		*why = NULL;
+	size_t		 pos = 0;
+
+	for (;;) {
+		v = http_response_header_next(resp, "WWW-Authenticate", &pos);
+		if (v == NULL)
+			break;
+		if (http_header_auth_add(ha, v, strlen(v), &why) != 0) {
+			log_debug("WWW-Authenticate: %s", why);
+			free(why);
+			why = NULL;
+		}
+	}
+	if (ha->n == 0) {
+		*cause = xstrdup("401 without a usable WWW-Authenticate");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Answer a Basic challenge with the configured credentials. */
+static int
+auth_answer_basic(struct auth *a, const struct auth_cred *cred, auth_cb *cb,
+    void *arg, char **cause)
+{
+	struct auth_job	*job;
+
+	if (cred->username == NULL || cred->password == NULL) {
+		*cause = xstrdup("basic authentication needs credentials");
+		return (-1);
+	}
+	job = auth_job_create(a, cb, arg);
+	job->header = auth_basic(cred);
+	uv_timer_start(&job->timer, auth_job_fired, 0, 0);
+	return (0);
+}
+
+/*
+ * Answer a Bearer challenge from the cache or the realm.  Tokens are keyed
+ * by the registry too, so a token fetched for one registry (with its
+ * credentials) is never handed to another that names the same realm.
+ */
+static int
+auth_answer_bearer(struct auth *a, const struct http_header_challenge *ch,
+    const char *request_url, const char *scope, const char *sent,
+    const struct auth_cred *cred, int flags, auth_cb *cb, void *arg,
+    char **cause)
+{
+	struct auth_job	*job;
+	const char	*hit;
+	char		*prefix, *realm = NULL, *origin;
+	int		 rv;
+
+	origin = auth_origin(request_url);
+	if (origin == NULL || http_header_realm_resolve(request_url,
+	    ch->realm, &realm, cause) != 0) {
+		if (origin == NULL)
+			*cause = xstrdup("not a registry URL");
+		free(origin);
+		return (-1);
+	}
+	xasprintf(&prefix, "%s\n%s\n%s\n", origin, realm,
+	    ch->service != NULL ? ch->service : "");
+	free(origin);
+	auth_hint(a, request_url, prefix);
+	job = auth_job_create(a, cb, arg);
+	xasprintf(&job->key, "%s%s", prefix, scope);
+	free(prefix);
+	auth_drop(a, job->key, sent);
+	hit = auth_lookup(a, job->key, time(NULL));
+	if (hit != NULL) {
+		job->header = xstrdup(hit);
+		uv_timer_start(&job->timer, auth_job_fired, 0, 0);
+		rv = 0;
+	} else {
+		rv = auth_fetch(job, request_url, realm, ch, scope, cred,
+		    flags, cause);
+		if (rv != 0)
+			uv_close((uv_handle_t *)&job->timer, auth_job_closed);
+	}
+	free(realm);
+	return (rv);
+}
+
+int
+auth_challenge(struct auth *a, const struct http_response *resp,
+    const char *request_url, const char *scope, const char *sent,
+    const struct auth_cred *cred, int flags, auth_cb *cb, void *arg,
+    char **cause)
+{
+	struct http_header_auth			 ha;
+	const struct http_header_challenge	*ch;
+	int					 rv = -1;
+
+	http_header_auth_init(&ha);
+	if (auth_parse(resp, &ha, cause) != 0)
+		goto out;
+	ch = http_header_auth_find(&ha, "bearer");
+	if (ch != NULL && ch->realm != NULL)
+		rv = auth_answer_bearer(a, ch, request_url, scope, sent, cred,
+		    flags, cb, arg, cause);
+	else if (http_header_auth_find(&ha, "basic") != NULL)
+		rv = auth_answer_basic(a, cred, cb, arg, cause);
+	else
+		*cause = xstrdup("no Bearer or Basic challenge");
+out:
+	http_header_auth_deinit(&ha);
+	return (rv);
+}

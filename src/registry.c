@@ -1,0 +1,1040 @@
+/*
+ * The registry client: requests with retries and authentication, digest
+ * resolution, index fetching and tag listing (see registry.h).
+ */
+#include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+#include "http-header.h"
+#include "log.h"
+#include "ref.h"
+#include "registry.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define REGISTRY_ACCEPT \
+	"application/vnd.oci.image.index.v1+json, " \
+	"application/vnd.docker.distribution.manifest.list.v2+json, " \
+	"application/vnd.oci.image.manifest.v1+json, " \
+	"application/vnd.docker.distribution.manifest.v2+json"
+#define REGISTRY_HUB_BASE	"https://registry-1.docker.io"
+#define REGISTRY_RETRY_AFTER_MAX 60	/* seconds worth waiting in a poll */
+
+enum registry_kind {
+	REQ_HEAD,		/* HEAD manifest by tag */
+	REQ_MANIFEST,		/* GET manifest by tag: HEAD had no digest */
+	REQ_INDEX,		/* GET index by digest */
+	REQ_TAGS		/* GET tags/list, page by page */
+};
+
+struct registry {
+	uv_loop_t		*loop;
+	struct http		*http;
+	struct auth		*auth;
+	struct store		*store;
+	char			*name;
+	char			*base;
+	int			 plain;		/* http:// allowed */
+	char			*username;
+	char			*password;
+	struct registry_counts	 counts;
+	int			 inflight;
+};
+
+struct registry_req {
+	struct registry		*reg;
+	enum registry_kind	 kind;
+	char			*repo;
+	char			*ref;		/* tag or digest */
+	char			*url;
+	char			*authorization;
+	int			 attempts;
+	int			 auth_tried;
+	uv_timer_t		 timer;
+	registry_cb		*cb;
+	void			*arg;
+	/* tag listing */
+	char			**tags;
+	size_t			 ntags;
+	size_t			 tagsalloc;
+	int			 pages;
+};
+
+static void	registry_send(struct registry_req *);
+
+int
+registry_is_index_type(const char *type)
+{
+	if (type == NULL)
+		return (0);
+	return (strcmp(type, "application/vnd.oci.image.index.v1+json") == 0 ||
+	    strcmp(type,
+	    "application/vnd.docker.distribution.manifest.list.v2+json") == 0);
+}
+
+char *
+registry_digest_of(const char *algorithm, const void *p, size_t len)
+{
+	const EVP_MD	*md;
+	unsigned char	 out[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+	char		*s;
+	static const char hex[] = "0123456789abcdef";
+
+	if (strcmp(algorithm, "sha256") == 0)
+		md = EVP_sha256();
+	else if (strcmp(algorithm, "sha512") == 0)
+		md = EVP_sha512();
+	else
+		return (NULL);
+	if (EVP_Digest(p, len, out, &n, md, NULL) != 1)
+		fatalx("EVP_Digest failed");
+	s = xmalloc(strlen(algorithm) + 2 + 2 * n);
+	memcpy(s, algorithm, strlen(algorithm));
+	s[strlen(algorithm)] = ':';
+	for (i = 0; i < n; i++) {
+		s[strlen(algorithm) + 1 + 2 * i] = hex[out[i] >> 4];
+		s[strlen(algorithm) + 2 + 2 * i] = hex[out[i] & 0xf];
+	}
+	s[strlen(algorithm) + 1 + 2 * n] = '\0';
+	return (s);
+}
+
+/* Whether the host part of "host[:port]" is a loopback name or address. */
+static int
+registry_is_loopback(const char *name)
+{
+	char		 host[256];
+	const char	*end;
+	size_t		 len;
+	struct in_addr	 a4;
+
+	if (name[0] == '[') {
+		end = strchr(name, ']');
+		if (end == NULL)
+			return (0);
+		return ((size_t)(end - name) == 4 &&
+		    strncmp(name, "[::1]", 5) == 0);
+	}
+	end = strchr(name, ':');
+	len = end != NULL ? (size_t)(end - name) : strlen(name);
+	if (len == 0 || len >= sizeof host)
+		return (0);
+	memcpy(host, name, len);
+	host[len] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	return (0);
+}
+
+/* The "host:port" key of a URL for http_set_host_limit; NULL if bad. */
+static char *
+registry_host_key(const char *url)
+{
+	CURLU	*u;
+	char	*host = NULL, *port = NULL, *key = NULL;
+
+	u = curl_url();
+	if (u == NULL)
+		fatalx("curl_url: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK)
+		xasprintf(&key, "%s:%s", host, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return (key);
+}
+
+/* Read a password file's first line; NULL if unreadable. */
+static char *
+registry_read_password(const char *path)
+{
+	FILE	*f;
+	char	 line[1024];
+	char	*p = NULL;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		log_warn("%s", path);
+		return (NULL);
+	}
+	if (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		p = xstrdup(line);
+	}
+	fclose(f);
+	return (p);
+}
+
+/* Pick the base URL: mirror, Hub host, plain http where allowed. */
+static int
+registry_set_base(struct registry *reg, const struct registry_conf *conf,
+    char **cause)
+{
+	size_t	 len;
+	int	 insecure = conf != NULL && conf->insecure;
+
+	if (conf != NULL && conf->mirror != NULL) {
+		reg->base = xstrdup(conf->mirror);
+		len = strlen(reg->base);
+		while (len > 0 && reg->base[len - 1] == '/')
+			reg->base[--len] = '\0';
+		reg->plain = insecure;
+	} else if (strcmp(reg->name, "docker.io") == 0)
+		reg->base = xstrdup(REGISTRY_HUB_BASE);
+	else if (insecure || registry_is_loopback(reg->name)) {
+		xasprintf(&reg->base, "http://%s", reg->name);
+		reg->plain = 1;
+	} else
+		xasprintf(&reg->base, "https://%s", reg->name);
+	if (strncmp(reg->base, "https://", 8) != 0 &&
+	    strncmp(reg->base, "http://", 7) != 0) {
+		xasprintf(cause, "%s: base URL %s is not http(s)", reg->name,
+		    reg->base);
+		return (-1);
+	}
+	return (0);
+}
+
+struct registry *
+registry_create(uv_loop_t *loop, struct http *http, struct auth *auth,
+    struct store *store, const char *name, const struct registry_conf *conf,
+    char **cause)
+{
+	struct registry	*reg;
+	char		*key;
+
+	reg = xcalloc(1, sizeof *reg);
+	reg->loop = loop;
+	reg->http = http;
+	reg->auth = auth;
+	reg->store = store;
+	reg->name = xstrdup(name);
+	reg->counts.ratelimit_remaining = -1;
+	if (registry_set_base(reg, conf, cause) != 0) {
+		registry_free(reg);
+		return (NULL);
+	}
+	key = registry_host_key(reg->base);
+	if (key == NULL) {
+		xasprintf(cause, "%s: bad base URL %s", name, reg->base);
+		registry_free(reg);
+		return (NULL);
+	}
+	if (conf != NULL && conf->concurrency > 0)
+		http_set_host_limit(http, key, (unsigned)conf->concurrency);
+	free(key);
+	if (conf != NULL && conf->username != NULL) {
+		reg->username = xstrdup(conf->username);
+		if (conf->password_file != NULL)
+			reg->password =
+			    registry_read_password(conf->password_file);
+	}
+	return (reg);
+}
+
+void
+registry_free(struct registry *reg)
+{
+	if (reg == NULL)
+		return;
+	if (reg->inflight != 0)
+		fatalx("registry_free: %d operations in flight",
+		    reg->inflight);
+	free(reg->name);
+	free(reg->base);
+	free(reg->username);
+	if (reg->password != NULL)
+		explicit_bzero(reg->password, strlen(reg->password));
+	free(reg->password);
+	free(reg);
+}
+
+const char *
+registry_name(const struct registry *reg)
+{
+	return (reg->name);
+}
+
+const char *
+registry_base(const struct registry *reg)
+{
+	return (reg->base);
+}
+
+void
+registry_get_counts(const struct registry *reg, struct registry_counts *c)
+{
+	*c = reg->counts;
+}
+
+static void
+registry_req_closed(uv_handle_t *h)
+{
+	struct registry_req	*req = h->data;
+	size_t			 i;
+
+	for (i = 0; i < req->ntags; i++)
+		free(req->tags[i]);
+	free(req->tags);
+	free(req->repo);
+	free(req->ref);
+	free(req->url);
+	if (req->authorization != NULL)
+		explicit_bzero(req->authorization,
+		    strlen(req->authorization));
+	free(req->authorization);
+	free(req);
+}
+
+/* Deliver the result and free the request (from its close callback). */
+static void
+registry_finish(struct registry_req *req, struct registry_result *res)
+{
+	if (res->status != REGISTRY_OK)
+		req->reg->counts.errors++;
+	req->reg->inflight--;
+	req->cb(res, req->arg);
+	uv_close((uv_handle_t *)&req->timer, registry_req_closed);
+}
+
+/* Finish with a status and a formatted message. */
+static void
+registry_fail(struct registry_req *req, enum registry_status st,
+    int answered, long http_status, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+registry_fail(struct registry_req *req, enum registry_status st,
+    int answered, long http_status, const char *fmt, ...)
+{
+	struct registry_result	 res;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	memset(&res, 0, sizeof res);
+	res.status = st;
+	res.answered = answered;
+	res.http_status = http_status;
+	res.error = msg;
+	registry_finish(req, &res);
+	free(msg);
+}
+
+static void
+registry_timer_fired(uv_timer_t *t)
+{
+	registry_send(t->data);
+}
+
+/*
+ * Whether a repository, tag or digest is safe to put in a URL path: the
+ * reference grammar's characters, and no segment starting with a dot or
+ * empty (so no "." or ".." for the URL parser to fold).
+ */
+static int
+registry_safe(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 512 || *s == '.' || *s == '/')
+		return (0);
+	if (strstr(s, "/.") != NULL || strstr(s, "//") != NULL ||
+	    s[strlen(s) - 1] == '/')
+		return (0);
+	return (strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:") == strlen(s));
+}
+
+/* Queue a new operation; its first request leaves from the loop. */
+static int
+registry_submit(struct registry *reg, enum registry_kind kind,
+    const char *repo, const char *ref, registry_cb *cb, void *arg)
+{
+	struct registry_req	*req;
+
+	if (!registry_safe(repo) || (ref != NULL && !registry_safe(ref)))
+		return (-1);
+	req = xcalloc(1, sizeof *req);
+	req->reg = reg;
+	req->kind = kind;
+	req->repo = xstrdup(repo);
+	req->ref = ref != NULL ? xstrdup(ref) : NULL;
+	if (kind == REQ_TAGS)
+		xasprintf(&req->url, "%s/v2/%s/tags/list", reg->base, repo);
+	else
+		xasprintf(&req->url, "%s/v2/%s/manifests/%s", reg->base, repo,
+		    ref);
+	req->cb = cb;
+	req->arg = arg;
+	uv_timer_init(reg->loop, &req->timer);
+	req->timer.data = req;
+	reg->inflight++;
+	uv_timer_start(&req->timer, registry_timer_fired, 0, 0);
+	return (0);
+}
+
+int
+registry_head_digest(struct registry *reg, const char *repo, const char *tag,
+    registry_cb *cb, void *arg)
+{
+	return (registry_submit(reg, REQ_HEAD, repo, tag, cb, arg));
+}
+
+int
+registry_get_index(struct registry *reg, const char *repo, const char *digest,
+    registry_cb *cb, void *arg)
+{
+	return (registry_submit(reg, REQ_INDEX, repo, digest, cb, arg));
+}
+
+int
+registry_list_tags(struct registry *reg, const char *repo, registry_cb *cb,
+    void *arg)
+{
+	return (registry_submit(reg, REQ_TAGS, repo, NULL, cb, arg));
+}
+
+/* A random number for backoff jitter, so clients do not retry in step. */
+static uint64_t
+registry_jitter(void)
+{
+	uint32_t	 r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+		r = (uint32_t)uv_hrtime();
+	return (r);
+}
+
+/* Wait before the next attempt: Retry-After, else backoff with jitter. */
+static void
+registry_retry(struct registry_req *req, long retry_after)
+{
+	uint64_t	 ms;
+
+	if (retry_after >= 0)
+		ms = (uint64_t)retry_after * 1000;
+	else {
+		ms = (uint64_t)REGISTRY_BACKOFF_MS << (req->attempts - 1);
+		if (ms > REGISTRY_BACKOFF_MAX_MS)
+			ms = REGISTRY_BACKOFF_MAX_MS;
+		ms += registry_jitter() % (ms / 2 + 1);
+	}
+	log_debug("%s: retrying %s in %llu ms", req->reg->name, req->url,
+	    (unsigned long long)ms);
+	uv_timer_start(&req->timer, registry_timer_fired, ms, 0);
+}
+
+/* Record the rate-limit headers of a response. */
+static void
+registry_ratelimit(struct registry *reg, const struct http_response *resp)
+{
+	struct http_header_ratelimit	 rl;
+	char				*cause = NULL;
+	size_t				 i;
+	time_t				 now = time(NULL);
+
+	http_header_ratelimit_init(&rl);
+	for (i = 0; i < resp->nheaders; i++) {
+		const struct http_field	*f = &resp->headers[i];
+
+		if (http_header_ratelimit_add(&rl, f->name, strlen(f->name),
+		    f->value, strlen(f->value), now, &cause) == -1) {
+			log_debug("%s: %s: %s", reg->name, f->name, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	if (rl.remaining >= 0 && (reg->counts.ratelimit_remaining < 0 ||
+	    rl.remaining < reg->counts.ratelimit_remaining))
+		reg->counts.ratelimit_remaining = rl.remaining;
+}
+
+/* The Retry-After of a response in seconds, -1 when absent or bad. */
+static long
+registry_retry_after(const struct http_response *resp)
+{
+	long	 delay;
+	char	*cause = NULL;
+
+	if (resp->retry_after == NULL)
+		return (-1);
+	if (http_header_retry_after(resp->retry_after,
+	    strlen(resp->retry_after), time(NULL), &delay, &cause) != 0) {
+		free(cause);
+		return (-1);
+	}
+	return (delay);
+}
+
+/*
+ * Transport errors, 429 and 5xx: retry when worth it; returns 1 when the
+ * request was retried or finished, 0 when the response is for the caller.
+ */
+static int
+registry_transient(struct registry_req *req, struct http_response *resp)
+{
+	long	 after = -1;
+	int	 retryable;
+
+	if (resp->error != HTTP_OK) {
+		retryable = http_error_transient(resp->error);
+	} else if (resp->status == 429 || resp->status == 500 ||
+	    resp->status == 502 || resp->status == 503 ||
+	    resp->status == 504) {
+		if (resp->status == 429)
+			req->reg->counts.throttled++;
+		after = registry_retry_after(resp);
+		retryable = after <= REGISTRY_RETRY_AFTER_MAX;
+	} else
+		return (0);
+	if (retryable && req->attempts < REGISTRY_MAX_ATTEMPTS) {
+		registry_retry(req, after);
+		return (1);
+	}
+	if (resp->error != HTTP_OK)
+		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: %s",
+		    req->url, resp->error_text != NULL ? resp->error_text :
+		    http_error_name(resp->error));
+	else
+		registry_fail(req, REGISTRY_FAILED, 1, resp->status,
+		    "%s: HTTP %ld after %d attempts", req->url, resp->status,
+		    req->attempts);
+	return (1);
+}
+
+static void
+registry_auth_done(const char *authorization, const char *error, void *arg)
+{
+	struct registry_req	*req = arg;
+
+	if (authorization == NULL) {
+		registry_fail(req, REGISTRY_DENIED, 1, 401, "%s: %s",
+		    req->url, error != NULL ? error : "unauthorized");
+		return;
+	}
+	free(req->authorization);
+	req->authorization = xstrdup(authorization);
+	req->attempts = 0;
+	registry_send(req);
+}
+
+/* A 401: get a credential and retry once; a second 401 ends it. */
+static void
+registry_unauthorized(struct registry_req *req, struct http_response *resp)
+{
+	struct registry		*reg = req->reg;
+	struct auth_cred	 cred;
+	char			*scope, *cause = NULL;
+	int			 rv;
+
+	if (req->auth_tried) {
+		registry_fail(req, REGISTRY_NOT_FOUND, 1, 401, "%s: denied "
+		    "with a fresh credential: not found or private",
+		    req->url);
+		return;
+	}
+	if (reg->auth == NULL) {
+		registry_fail(req, REGISTRY_DENIED, 1, 401, "%s: "
+		    "unauthorized", req->url);
+		return;
+	}
+	req->auth_tried = 1;
+	cred.username = reg->username;
+	cred.password = reg->password;
+	xasprintf(&scope, "repository:%s:pull", req->repo);
+	rv = auth_challenge(reg->auth, resp, req->url, scope,
+	    req->authorization, &cred, reg->plain ? AUTH_INSECURE : 0,
+	    registry_auth_done, req, &cause);
+	free(scope);
+	if (rv != 0) {
+		registry_fail(req, REGISTRY_DENIED, 1, 401, "%s: %s",
+		    req->url, cause);
+		free(cause);
+	}
+}
+
+/* The Docker-Content-Digest of a response; -1 if bad or conflicting. */
+static int
+registry_header_digest(struct http_response *resp, char **digest,
+    char **cause)
+{
+	const char	*v;
+	char		*d;
+	size_t		 pos = 0;
+
+	*digest = NULL;
+	for (;;) {
+		v = http_response_header_next(resp, "Docker-Content-Digest",
+		    &pos);
+		if (v == NULL)
+			break;
+		if (http_header_digest(v, strlen(v), &d, cause) != 0)
+			goto fail;
+		if (*digest != NULL && strcmp(*digest, d) != 0) {
+			free(d);
+			*cause = xstrdup("conflicting Docker-Content-Digest "
+			    "headers");
+			goto fail;
+		}
+		free(*digest);
+		*digest = d;
+	}
+	return (0);
+fail:
+	free(*digest);
+	*digest = NULL;
+	return (-1);
+}
+
+/* The response's Content-Type without parameters, or NULL. */
+static char *
+registry_content_type(struct http_response *resp)
+{
+	const char	*v;
+
+	v = http_response_header(resp, "Content-Type");
+	if (v == NULL)
+		return (NULL);
+	return (http_header_content_type(v, strlen(v)));
+}
+
+/* HEAD 200: the digest, or a GET when the HEAD did not say. */
+static void
+registry_head_ok(struct registry_req *req, struct http_response *resp)
+{
+	struct registry_result	 res;
+	char			*digest, *type, *cause = NULL;
+
+	if (registry_header_digest(resp, &digest, &cause) != 0) {
+		registry_fail(req, REGISTRY_INVALID, 1, resp->status,
+		    "%s: %s", req->url, cause);
+		free(cause);
+		return;
+	}
+	if (digest == NULL) {
+		log_debug("%s: no digest on HEAD, trying GET", req->url);
+		req->kind = REQ_MANIFEST;
+		req->attempts = 0;
+		registry_send(req);
+		return;
+	}
+	type = registry_content_type(resp);
+	memset(&res, 0, sizeof res);
+	res.answered = 1;
+	res.http_status = resp->status;
+	res.digest = digest;
+	res.media_type = type;
+	registry_finish(req, &res);
+	free(type);
+	free(digest);
+}
+
+/* GET of a manifest by tag: the digest is the hash of the exact body. */
+static void
+registry_manifest_ok(struct registry_req *req, struct http_response *resp)
+{
+	struct registry_result	 res;
+	char			*header, *digest, *type, *cause = NULL;
+
+	if (registry_header_digest(resp, &header, &cause) != 0) {
+		registry_fail(req, REGISTRY_INVALID, 1, resp->status,
+		    "%s: %s", req->url, cause);
+		free(cause);
+		return;
+	}
+	digest = registry_digest_of(header != NULL && strncmp(header,
+	    "sha512:", 7) == 0 ? "sha512" : "sha256", resp->body.data,
+	    resp->body.len);
+	if (header != NULL && strcmp(header, digest) != 0) {
+		registry_fail(req, REGISTRY_INVALID, 1, resp->status,
+		    "%s: body hashes to %s, not %s", req->url, digest, header);
+		goto out;
+	}
+	type = registry_content_type(resp);
+	memset(&res, 0, sizeof res);
+	res.answered = 1;
+	res.http_status = resp->status;
+	res.digest = digest;
+	res.media_type = type;
+	registry_finish(req, &res);
+	free(type);
+out:
+	free(header);
+	free(digest);
+}
+
+/* Read one manifests[] entry; 0 to keep it, 1 to skip it, -1 if bad. */
+static int
+registry_platform(json_t *m, struct store_platform *p)
+{
+	json_t		*plat, *ann;
+	const char	*type;
+
+	memset(p, 0, sizeof *p);
+	p->digest = json_string_value(json_object_get(m, "digest"));
+	if (p->digest == NULL || ref_digest_valid(p->digest, NULL) != 0)
+		return (-1);
+	plat = json_object_get(m, "platform");
+	p->os = json_string_value(json_object_get(plat, "os"));
+	p->architecture = json_string_value(json_object_get(plat,
+	    "architecture"));
+	p->variant = json_string_value(json_object_get(plat, "variant"));
+	ann = json_object_get(m, "annotations");
+	type = json_string_value(json_object_get(ann,
+	    "vnd.docker.reference.type"));
+	if (type != NULL && strcmp(type, "attestation-manifest") == 0)
+		return (1);
+	if (p->os != NULL && p->architecture != NULL &&
+	    strcmp(p->os, "unknown") == 0 &&
+	    strcmp(p->architecture, "unknown") == 0)
+		return (1);
+	return (0);
+}
+
+/* Whether the body's mediaType, when present, contradicts Content-Type. */
+static int
+registry_media_mismatch(json_t *root, const char *type)
+{
+	const char	*mt;
+
+	mt = json_string_value(json_object_get(root, "mediaType"));
+	return (mt != NULL && type != NULL && strcmp(mt, type) != 0);
+}
+
+/* Fill plats from manifests[], skipping attestations; -1 if bad. */
+static int
+registry_platforms(struct registry_req *req, json_t *list,
+    struct store_platform *plats, size_t *n, char **cause)
+{
+	size_t	 i;
+	int	 k;
+
+	*n = 0;
+	for (i = 0; i < json_array_size(list); i++) {
+		k = registry_platform(json_array_get(list, i), &plats[*n]);
+		if (k == -1) {
+			xasprintf(cause, "%s: manifests[%zu]: bad digest",
+			    req->url, i);
+			return (-1);
+		}
+		if (k == 0)
+			(*n)++;
+	}
+	return (0);
+}
+
+/* Parse an index body and store its platforms; -1 and *cause if bad. */
+static int
+registry_store_index(struct registry_req *req, struct http_response *resp,
+    size_t *count, char **cause)
+{
+	struct store_platform	*plats = NULL;
+	json_t			*root, *list;
+	json_error_t		 jerr;
+	char			*type = NULL;
+	size_t			 n = 0;
+	int			 rv = -1;
+
+	root = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+	list = json_object_get(root, "manifests");
+	if (root == NULL || !json_is_array(list) ||
+	    json_array_size(list) > REGISTRY_MAX_PLATFORMS) {
+		xasprintf(cause, "%s: not an image index", req->url);
+		goto out;
+	}
+	type = registry_content_type(resp);
+	if (registry_media_mismatch(root, type)) {
+		xasprintf(cause, "%s: mediaType differs from Content-Type %s",
+		    req->url, type);
+		goto out;
+	}
+	plats = xcalloc(json_array_size(list) + 1, sizeof *plats);
+	if (registry_platforms(req, list, plats, &n, cause) != 0)
+		goto out;
+	*count = n;
+	if (req->reg->store == NULL)
+		rv = 0;
+	else
+		rv = store_record_index(req->reg->store, req->ref, type, plats,
+		    n, time(NULL), cause);
+out:
+	free(type);
+	free(plats);
+	json_decref(root);
+	return (rv);
+}
+
+/* GET of an index by digest: verify, parse, store. */
+static void
+registry_index_ok(struct registry_req *req, struct http_response *resp)
+{
+	struct registry_result	 res;
+	char			*alg, *digest, *cause = NULL;
+	size_t			 count = 0;
+
+	alg = xstrndup(req->ref, strcspn(req->ref, ":"));
+	digest = registry_digest_of(alg, resp->body.data, resp->body.len);
+	free(alg);
+	if (digest == NULL || strcmp(digest, req->ref) != 0) {
+		registry_fail(req, REGISTRY_INVALID, 1, resp->status,
+		    "%s: body hashes to %s", req->url,
+		    digest != NULL ? digest : "an unknown algorithm");
+		goto out;
+	}
+	if (registry_store_index(req, resp, &count, &cause) != 0) {
+		registry_fail(req, REGISTRY_INVALID, 1, resp->status, "%s",
+		    cause);
+		free(cause);
+		goto out;
+	}
+	memset(&res, 0, sizeof res);
+	res.answered = 1;
+	res.http_status = resp->status;
+	res.digest = req->ref;
+	res.count = count;
+	registry_finish(req, &res);
+out:
+	free(digest);
+}
+
+/* Append one page's tags; -1 and *cause if the page is malformed. */
+static int
+registry_tags_page(struct registry_req *req, struct http_response *resp,
+    char **cause)
+{
+	json_t		*root, *tags;
+	json_error_t	 jerr;
+	const char	*t;
+	size_t		 i;
+	int		 rv = -1;
+
+	root = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+	tags = json_object_get(root, "tags");
+	if (root == NULL || (!json_is_array(tags) && !json_is_null(tags) &&
+	    tags != NULL)) {
+		xasprintf(cause, "%s: not a tag list", req->url);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(tags); i++) {
+		t = json_string_value(json_array_get(tags, i));
+		if (t == NULL || strlen(t) > 128)
+			continue;
+		if (req->ntags >= REGISTRY_MAX_TAGS) {
+			xasprintf(cause, "%s: more than %d tags", req->url,
+			    REGISTRY_MAX_TAGS);
+			goto out;
+		}
+		if (req->ntags == req->tagsalloc) {
+			req->tagsalloc = req->tagsalloc == 0 ? 64 :
+			    req->tagsalloc * 2;
+			req->tags = xreallocarray(req->tags, req->tagsalloc,
+			    sizeof *req->tags);
+		}
+		req->tags[req->ntags++] = xstrdup(t);
+	}
+	rv = 0;
+out:
+	json_decref(root);
+	return (rv);
+}
+
+/* The next page's URL from Link, or NULL at the end. */
+static int
+registry_tags_next(struct registry_req *req, struct http_response *resp,
+    char **next, char **cause)
+{
+	const char	*v;
+
+	*next = NULL;
+	v = http_response_header(resp, "Link");
+	if (v == NULL)
+		return (0);
+	return (http_header_link_next(req->url, v, strlen(v),
+	    req->reg->plain ? HTTP_HEADER_INSECURE : 0, next, cause));
+}
+
+/* Record the whole list under the registry's identity. */
+static int
+registry_tags_record(struct registry_req *req, char **cause)
+{
+	char	*id;
+	int	 rv;
+
+	if (req->reg->store == NULL)
+		return (0);
+	xasprintf(&id, "%s/%s", req->reg->name, req->repo);
+	rv = store_record_tags(req->reg->store, id,
+	    (const char *const *)req->tags, NULL, req->ntags, time(NULL),
+	    cause);
+	free(id);
+	return (rv);
+}
+
+/* GET tags/list: one page; follow Link or record the whole list. */
+static void
+registry_tags_ok(struct registry_req *req, struct http_response *resp)
+{
+	struct registry_result	 res;
+	char			*next = NULL, *cause = NULL;
+
+	if (registry_tags_page(req, resp, &cause) != 0 ||
+	    registry_tags_next(req, resp, &next, &cause) != 0)
+		goto fail;
+	if (next != NULL && ++req->pages >= REGISTRY_MAX_PAGES) {
+		free(next);
+		xasprintf(&cause, "%s: more than %d pages of tags", req->url,
+		    REGISTRY_MAX_PAGES);
+		goto fail;
+	}
+	if (next != NULL) {
+		free(req->url);
+		req->url = next;
+		req->attempts = 0;
+		registry_send(req);
+		return;
+	}
+	free(next);
+	if (registry_tags_record(req, &cause) != 0)
+		goto fail;
+	memset(&res, 0, sizeof res);
+	res.answered = 1;
+	res.http_status = resp->status;
+	res.count = req->ntags;
+	registry_finish(req, &res);
+	return;
+fail:
+	registry_fail(req, REGISTRY_INVALID, 1, resp->status, "%s", cause);
+	free(cause);
+}
+
+static void	registry_ok(struct registry_req *, struct http_response *);
+
+static void
+registry_done(struct http_response *resp, void *arg)
+{
+	struct registry_req	*req = arg;
+
+	registry_ratelimit(req->reg, resp);
+	if (resp->error == HTTP_ERR_CANCELLED) {
+		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: cancelled",
+		    req->url);
+		return;
+	}
+	if (registry_transient(req, resp))
+		return;
+	if (resp->status == 401) {
+		registry_unauthorized(req, resp);
+		return;
+	}
+	if (resp->status == 404 || resp->status == 403) {
+		registry_fail(req, resp->status == 404 ? REGISTRY_NOT_FOUND :
+		    REGISTRY_DENIED, 1, resp->status, "%s: %s", req->url,
+		    resp->status == 404 ? "not found" : "denied");
+		return;
+	}
+	if (resp->status == 405 && req->kind == REQ_HEAD) {
+		req->kind = REQ_MANIFEST;	/* HEAD not allowed: GET */
+		req->attempts = 0;
+		registry_send(req);
+		return;
+	}
+	if (resp->status != 200) {
+		registry_fail(req, REGISTRY_INVALID, 1, resp->status,
+		    "%s: unexpected HTTP %ld", req->url, resp->status);
+		return;
+	}
+	registry_ok(req, resp);
+}
+
+/* A 200: what it means depends on the request. */
+static void
+registry_ok(struct registry_req *req, struct http_response *resp)
+{
+	switch (req->kind) {
+	case REQ_HEAD:
+		registry_head_ok(req, resp);
+		break;
+	case REQ_MANIFEST:
+		registry_manifest_ok(req, resp);
+		break;
+	case REQ_INDEX:
+		registry_index_ok(req, resp);
+		break;
+	case REQ_TAGS:
+		registry_tags_ok(req, resp);
+		break;
+	}
+}
+
+/* Carry a cached token for the request's scope before any 401. */
+static void
+registry_preauth(struct registry_req *req)
+{
+	const char	*hit;
+	char		*scope;
+
+	if (req->authorization != NULL || req->reg->auth == NULL)
+		return;
+	xasprintf(&scope, "repository:%s:pull", req->repo);
+	hit = auth_lookup_url(req->reg->auth, req->url, scope, time(NULL));
+	if (hit != NULL)
+		req->authorization = xstrdup(hit);
+	free(scope);
+}
+
+/* Send (or resend) the request's next attempt. */
+static void
+registry_send(struct registry_req *req)
+{
+	struct registry		*reg = req->reg;
+	struct http_request	*hr;
+	enum http_method	 m;
+	char			*cause = NULL;
+
+	m = req->kind == REQ_HEAD ? HTTP_HEAD : HTTP_GET;
+	req->attempts++;
+	reg->counts.requests++;
+	if (m == HTTP_HEAD)
+		reg->counts.heads++;
+	else
+		reg->counts.gets++;
+	registry_preauth(req);
+	hr = http_request_create(m, req->url, registry_done, req);
+	if (req->kind != REQ_TAGS)
+		http_request_add_header(hr, "Accept", REGISTRY_ACCEPT);
+	if (req->authorization != NULL)
+		http_request_add_header(hr, "Authorization",
+		    req->authorization);
+	http_request_set_limits(hr, 0, req->kind == REQ_TAGS ?
+	    REGISTRY_MAX_TAGLIST : REGISTRY_MAX_MANIFEST, 0);
+	http_request_set_flags(hr, HTTP_FOLLOW_REDIRECTS |
+	    (reg->plain ? HTTP_INSECURE_OK : 0));
+	if (http_start(reg->http, hr, &cause) != 0) {
+		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: %s", req->url,
+		    cause);
+		free(cause);
+	}
+}

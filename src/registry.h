@@ -1,0 +1,129 @@
+/*
+ * The registry client (SPEC section 5): one struct registry per registry
+ * host, on top of the HTTP engine (http.h).  It resolves a tag to its
+ * digest with a HEAD of the manifest (GET and hash when the HEAD carries no
+ * digest or is refused with 405; a GET's body must hash to the
+ * Docker-Content-Digest it carries, and differing digest headers are
+ * refused, so a wrong digest is never reported), fetches and stores the platform manifests of a new image index,
+ * and lists tags following Link rel="next".  429, 5xx and transient
+ * transport errors are retried with exponential backoff and jitter,
+ * honouring Retry-After; a 401 goes through the bearer or basic flow of
+ * auth.h once.
+ *
+ * Where requests go: docker.io is reached at https://registry-1.docker.io;
+ * a configured mirror replaces the base URL while the identity (what the
+ * store records) stays the upstream name.  Plain http is used for a
+ * registry the configuration marks insecure and, directly (no HTTPS try
+ * first), for loopback registries (127.0.0.0/8, localhost, [::1]), which
+ * is what the test harness serves.
+ *
+ * Every callback runs exactly once, from the loop, never from inside the
+ * call that started the operation.  Strings in a result are borrowed for
+ * the duration of the callback.
+ */
+#ifndef REGISTRY_H
+#define REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <uv.h>
+
+struct http;
+struct store;
+struct auth;
+struct registry_conf;
+
+/* Bounds. */
+#define REGISTRY_MAX_ATTEMPTS	4		/* per request, the first too */
+#define REGISTRY_BACKOFF_MS	500		/* first backoff step */
+#define REGISTRY_BACKOFF_MAX_MS	30000		/* longest wait */
+#define REGISTRY_MAX_MANIFEST	(4 * 1024 * 1024)
+#define REGISTRY_MAX_TAGLIST	(8 * 1024 * 1024)
+#define REGISTRY_MAX_PAGES	100
+#define REGISTRY_MAX_PLATFORMS	256
+#define REGISTRY_MAX_TAGS	100000		/* over all pages */
+
+enum registry_status {
+	REGISTRY_OK = 0,
+	REGISTRY_NOT_FOUND,	/* 404, or 401 again with a fresh token */
+	REGISTRY_DENIED,	/* 403, or 401 that no credential answers */
+	REGISTRY_INVALID,	/* digest mismatch, malformed answer */
+	REGISTRY_FAILED		/* transport error or 429/5xx after retries */
+};
+
+/*
+ * What an operation found.  answered is nonzero when an HTTP response
+ * arrived at all (even a 404); digest and media_type are set with
+ * REGISTRY_OK for a HEAD; error is a message when the status is not OK.
+ */
+struct registry_result {
+	enum registry_status	 status;
+	int			 answered;
+	long			 http_status;
+	const char		*digest;
+	const char		*media_type;
+	const char		*error;
+	size_t			 count;		/* platforms or tags stored */
+};
+
+typedef void	 registry_cb(const struct registry_result *, void *);
+
+/* Counters of one registry, for the poll summary. */
+struct registry_counts {
+	int64_t		 requests;
+	int64_t		 heads;
+	int64_t		 gets;
+	int64_t		 errors;
+	int64_t		 throttled;		/* 429 answers */
+	int64_t		 ratelimit_remaining;	/* lowest seen; -1 unknown */
+};
+
+struct registry;
+
+/*
+ * A registry named name (normalized, "docker.io", "localhost:5000"),
+ * configured by conf (may be NULL), talking through http and, for a 401,
+ * auth (may be NULL: a 401 is then REGISTRY_DENIED), storing into store
+ * (may be NULL: nothing is stored).  The registry borrows all of them;
+ * they must outlive it.  NULL and *cause if the base URL is unusable.
+ */
+struct registry	*registry_create(uv_loop_t *, struct http *, struct auth *,
+		     struct store *, const char *name,
+		     const struct registry_conf *, char **cause);
+/*
+ * Free a registry with no operation in flight (call it after the loop has
+ * drained them); NULL is a no-op.
+ */
+void		 registry_free(struct registry *);
+const char	*registry_name(const struct registry *);
+/* The base URL requests go to, without a trailing slash. */
+const char	*registry_base(const struct registry *);
+void		 registry_get_counts(const struct registry *,
+		     struct registry_counts *);
+
+/* Resolve repo:tag to a digest (HEAD, or GET and hash as a fallback). */
+int		 registry_head_digest(struct registry *, const char *repo,
+		     const char *tag, registry_cb *, void *);
+/*
+ * GET the index digest of repo, check its sha256, and store its platform
+ * manifests (attestations and unknown/unknown skipped).  The caller asks
+ * only when store_index_known says it is new.
+ */
+int		 registry_get_index(struct registry *, const char *repo,
+		     const char *digest, registry_cb *, void *);
+/* List every tag of repo (Link pages, capped) and record the list. */
+int		 registry_list_tags(struct registry *, const char *repo,
+		     registry_cb *, void *);
+
+/* Whether a media type names an image index or a manifest list. */
+int		 registry_is_index_type(const char *);
+/*
+ * "sha256:<hex>" (or sha512 when the digest names it) of a buffer; the
+ * caller frees it; NULL for an unknown algorithm.
+ */
+char		*registry_digest_of(const char *algorithm, const void *,
+		     size_t);
+
+#endif

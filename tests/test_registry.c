@@ -1,0 +1,977 @@
+#include "autoconf.h"
+
+/*
+ * Tests of the registry client against the loopback harness registry
+ * (tests/harness/registry.py: docker-registry behind a front that pages
+ * tag lists, logs requests and injects faults).  One harness serves the
+ * whole group; each test uses its own repositories.  The group teardown
+ * stops it, and --owner stops it if this program dies.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "registry.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define PYTHON	"/usr/bin/python3"
+
+struct fix {
+	char		 dir[256];
+	char		 harness[512];	/* PYTHON path/registry.py */
+	char		 addr[64];
+	char		 db[300];
+	struct store	*store;
+	int		 started;
+};
+
+struct tpoll {
+	struct fix		*f;
+	struct registry		*reg;
+	struct auth		*auth;
+	const struct registry_conf *conf;
+	size_t			 cached;
+	int			 pending;
+	int			 calls;
+	enum registry_status	 status;
+	int			 answered;
+	char			 digest[160];
+	char			 media[160];
+	char			 error[512];
+	enum store_change	 change;
+	int			 index_calls;
+	enum registry_status	 index_status;
+	size_t			 count;
+	struct registry_counts	 counts;
+};
+
+static struct fix	*gfix;
+
+/* Run a shell command; its first line of output in out (may be NULL). */
+static int	sh(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+sh(char *out, size_t outlen, const char *fmt, ...)
+{
+	char	*cmd, line[4096];
+	FILE	*p;
+	va_list	 ap;
+	size_t	 n;
+	int	 rv;
+
+	va_start(ap, fmt);
+	xvasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	free(cmd);
+	if (p == NULL)
+		return (-1);
+	if (out != NULL)
+		out[0] = '\0';
+	while (fgets(line, sizeof line, p) != NULL) {
+		if (out != NULL && out[0] == '\0') {
+			n = strcspn(line, "\n");
+			if (n >= outlen)
+				n = outlen - 1;
+			memcpy(out, line, n);
+			out[n] = '\0';
+		}
+	}
+	rv = pclose(p);
+	return (WIFEXITED(rv) ? WEXITSTATUS(rv) : -1);
+}
+
+/* Push repo:tag with extra harness arguments; the top digest in out. */
+static void
+push(char *out, size_t len, const char *reftag, const char *extra)
+{
+	assert_int_equal(sh(out, len, "%s push %s %s %s", gfix->harness,
+	    gfix->addr, reftag, extra), 0);
+	assert_true(strncmp(out, "sha256:", 7) == 0);
+}
+
+static void
+fault(const char *args)
+{
+	assert_int_equal(sh(NULL, 0, "%s fault %s/reg %s", gfix->harness,
+	    gfix->dir, args), 0);
+}
+
+/* Lines of the front's request log that start with prefix. */
+static int
+count_log(const char *prefix)
+{
+	char	 path[400], line[2048];
+	FILE	*f;
+	int	 n = 0;
+
+	snprintf(path, sizeof path, "%s/reg/requests.log", gfix->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return (-1);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, prefix, strlen(prefix)) == 0)
+			n++;
+	}
+	fclose(f);
+	return (n);
+}
+
+/*
+ * count_log, waiting up to 2 s for want: the front logs a request after
+ * sending its headers, so a HEAD's line can trail the client's callback.
+ */
+static int
+count_log_wait(const char *prefix, int want)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < 40; i++) {
+		n = count_log(prefix);
+		if (n >= want)
+			break;
+		usleep(50000);
+	}
+	return (n);
+}
+
+static int
+group_setup(void **state)
+{
+	struct fix	*f;
+	const char	*top = getenv("top_srcdir");
+
+	f = xcalloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/tagdrift-test_registry.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return (-1);
+	snprintf(f->harness, sizeof f->harness, "%s %s/tests/harness/"
+	    "registry.py", PYTHON, top != NULL ? top : "..");
+	if (sh(f->addr, sizeof f->addr, "%s start %s/reg --owner %ld "
+	    "--page-max 3 --max-lifetime 600", f->harness, f->dir,
+	    (long)getpid()) != 0)
+		return (-1);
+	f->started = 1;
+	snprintf(f->db, sizeof f->db, "%s/history.db", f->dir);
+	if (store_open(f->db, 0, 0, &f->store, NULL) != 0)
+		return (-1);
+	gfix = f;
+	*state = f;
+	return (0);
+}
+
+static int
+group_teardown(void **state)
+{
+	struct fix	*f = gfix;
+
+	(void)state;
+	if (f == NULL)
+		return (0);
+	store_close(f->store);
+	if (f->started)
+		sh(NULL, 0, "%s stop %s/reg", f->harness, f->dir);
+	sh(NULL, 0, "rm -rf '%s'", f->dir);
+	free(f);
+	gfix = NULL;
+	return (0);
+}
+
+static void
+tpoll_release(struct tpoll *t)
+{
+	if (--t->pending == 0)
+		uv_stop(uv_default_loop());
+}
+
+static void
+tpoll_index_cb(const struct registry_result *res, void *arg)
+{
+	struct tpoll	*t = arg;
+
+	t->index_calls++;
+	t->index_status = res->status;
+	t->count = res->count;
+	tpoll_release(t);
+}
+
+/* As cmd-poll does it: record, and fetch an index only when new. */
+static void
+tpoll_head_cb(const struct registry_result *res, void *arg)
+{
+	struct tpoll	*t = arg;
+
+	t->calls++;
+	t->status = res->status;
+	t->answered = res->answered;
+	if (res->error != NULL)
+		snprintf(t->error, sizeof t->error, "%s", res->error);
+	if (res->status == REGISTRY_OK) {
+		snprintf(t->digest, sizeof t->digest, "%s", res->digest);
+		snprintf(t->media, sizeof t->media, "%s",
+		    res->media_type != NULL ? res->media_type : "");
+	}
+	tpoll_release(t);
+}
+
+static void
+tpoll_tags_cb(const struct registry_result *res, void *arg)
+{
+	struct tpoll	*t = arg;
+
+	t->calls++;
+	t->status = res->status;
+	t->count = res->count;
+	if (res->error != NULL)
+		snprintf(t->error, sizeof t->error, "%s", res->error);
+	tpoll_release(t);
+}
+
+/* Run the loop until the operations end, then close everything. */
+static void
+tpoll_drain(struct tpoll *t, struct http *h)
+{
+	if (t->pending > 0)
+		uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	registry_get_counts(t->reg, &t->counts);
+	registry_free(t->reg);
+	t->cached = auth_cached(t->auth, time(NULL));
+	auth_free(t->auth);
+	http_free(h);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(uv_default_loop()), 0);
+}
+
+static struct http *
+tpoll_init(struct tpoll *t)
+{
+	struct http			*h;
+	const struct registry_conf	*conf = t->conf;
+
+	memset(t, 0, sizeof *t);
+	t->f = gfix;
+	h = http_create(uv_default_loop(), NULL, NULL);
+	assert_non_null(h);
+	t->auth = auth_create(uv_default_loop(), h);
+	t->reg = registry_create(uv_default_loop(), h, t->auth, gfix->store,
+	    gfix->addr, conf, NULL);
+	assert_non_null(t->reg);
+	return (h);
+}
+
+/* One poll of repo:tag: HEAD, record the digest, GET a new index. */
+static void
+poll_one(struct tpoll *t, const char *repo, const char *tag)
+{
+	struct http	*h;
+	char		*id;
+
+	h = tpoll_init(t);
+	assert_int_equal(registry_head_digest(t->reg, repo, tag,
+	    tpoll_head_cb, t), 0);
+	t->pending = 1;
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(t->calls, 1);
+	if (t->status == REGISTRY_OK) {
+		xasprintf(&id, "%s/%s", gfix->addr, repo);
+		assert_int_equal(store_record_digest(gfix->store, id, tag,
+		    t->digest, t->media, time(NULL), &t->change, NULL), 0);
+		free(id);
+		if (registry_is_index_type(t->media) &&
+		    store_index_known(gfix->store, t->digest, NULL) == 0) {
+			assert_int_equal(registry_get_index(t->reg, repo,
+			    t->digest, tpoll_index_cb, t), 0);
+			t->pending = 1;
+		}
+	}
+	tpoll_drain(t, h);
+}
+
+static size_t
+nperiods(const char *repo, const char *tag)
+{
+	struct store_period	*p;
+	size_t			 n = 0;
+	char			*id;
+
+	xasprintf(&id, "%s/%s", gfix->addr, repo);
+	assert_int_equal(store_tag_periods(gfix->store, id, tag, &p, &n,
+	    NULL), 0);
+	store_periods_free(p, n);
+	free(id);
+	return (n);
+}
+
+static void
+test_registry_single_manifest(void **state)
+{
+	struct tpoll	 t;
+	char		 want[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(want, sizeof want, "single/app:1", "--seed 1");
+	poll_one(&t, "single/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, want);
+	assert_string_equal(t.media,
+	    "application/vnd.oci.image.manifest.v1+json");
+	assert_int_equal(t.change, STORE_NEW);
+	assert_int_equal(t.index_calls, 0);
+	assert_int_equal(t.counts.heads, 1);
+	assert_int_equal(t.counts.gets, 0);
+}
+
+/* The per-platform digests of a push --json, attestations left out. */
+static size_t
+pushed_platforms(const char *json, char out[][80], size_t max)
+{
+	json_t		*root, *m, *e;
+	size_t		 i, n = 0;
+
+	root = json_loads(json, 0, NULL);
+	assert_non_null(root);
+	m = json_object_get(root, "manifests");
+	for (i = 0; i < json_array_size(m) && n < max; i++) {
+		e = json_array_get(m, i);
+		if (json_object_get(e, "attests") != NULL)
+			continue;
+		snprintf(out[n++], 80, "%s",
+		    json_string_value(json_object_get(e, "digest")));
+	}
+	json_decref(root);
+	return (n);
+}
+
+static void
+test_registry_index_platforms(void **state)
+{
+	struct tpoll		 t;
+	struct store_platform	*pl;
+	char			 want[160], js[8192], plats[4][80];
+	char			*cmd;
+	size_t			 n, np, i;
+	FILE			*p;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	xasprintf(&cmd, "%s push %s multi/node:20 --platforms "
+	    "linux/amd64,linux/arm64 --attestation --seed 1 --json",
+	    gfix->harness, gfix->addr);
+	p = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(p);
+	n = fread(js, 1, sizeof js - 1, p);
+	js[n] = '\0';
+	assert_int_equal(pclose(p), 0);
+	np = pushed_platforms(js, plats, 4);
+	assert_int_equal(np, 2);
+	assert_int_equal(sh(want, sizeof want, "%s digest %s multi/node:20",
+	    gfix->harness, gfix->addr), 0);
+
+	poll_one(&t, "multi/node", "20");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, want);
+	assert_string_equal(t.media, "application/vnd.oci.image.index.v1+json");
+	assert_int_equal(t.index_calls, 1);
+	assert_int_equal(t.index_status, REGISTRY_OK);
+	assert_int_equal(t.count, 2);
+	assert_int_equal(store_index_platforms(gfix->store, want, &pl, &n,
+	    NULL), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(pl[i].os, "linux");
+		assert_string_equal(pl[i].digest, plats[i]);
+	}
+	assert_string_equal(pl[0].architecture, "amd64");
+	assert_string_equal(pl[1].architecture, "arm64");
+	store_platforms_free(pl, n);
+}
+
+static void
+test_registry_moved(void **state)
+{
+	struct tpoll	 t;
+	char		 d1[160], d2[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d1, sizeof d1, "moved/py:3", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 1");
+	poll_one(&t, "moved/py", "3");
+	assert_int_equal(t.change, STORE_NEW);
+	assert_string_equal(t.digest, d1);
+	push(d2, sizeof d2, "moved/py:3", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 2");
+	assert_string_not_equal(d1, d2);
+	poll_one(&t, "moved/py", "3");
+	assert_int_equal(t.change, STORE_MOVED);
+	assert_string_equal(t.digest, d2);
+	assert_int_equal(t.index_calls, 1);
+	assert_int_equal(nperiods("moved/py", "3"), 2);
+}
+
+static void
+test_registry_unchanged_no_get(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+	int		 i, gets, heads;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "same/img:1", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 3");
+	poll_one(&t, "same/img", "1");
+	assert_int_equal(t.index_calls, 1);
+	gets = count_log("GET /v2/same/img/manifests/");
+	heads = count_log_wait("HEAD /v2/same/img/manifests/1 ", 1);
+	assert_int_equal(gets, 1);
+	for (i = 0; i < 5; i++) {
+		poll_one(&t, "same/img", "1");
+		assert_int_equal(t.change, STORE_SAME);
+		assert_int_equal(t.index_calls, 0);
+	}
+	assert_int_equal(count_log("GET /v2/same/img/manifests/"), gets);
+	assert_int_equal(count_log_wait("HEAD /v2/same/img/manifests/1 ",
+	    heads + 5), heads + 5);
+	assert_int_equal(nperiods("same/img", "1"), 1);
+}
+
+static void
+test_registry_not_found(void **state)
+{
+	struct tpoll		 t;
+	struct store_period	 p;
+	char			 d[160], *id;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "nf/app:1", "--seed 1");
+	poll_one(&t, "nf/app", "nope");
+	assert_int_equal(t.status, REGISTRY_NOT_FOUND);
+	assert_true(t.answered);
+	poll_one(&t, "nf/none", "1");
+	assert_int_equal(t.status, REGISTRY_NOT_FOUND);
+	xasprintf(&id, "%s/nf/app", gfix->addr);
+	memset(&p, 0, sizeof p);
+	assert_int_equal(store_tag_current(gfix->store, id, "nope", &p, NULL),
+	    0);
+	free(id);
+}
+
+static void
+test_registry_retry_after(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "retry/app:1", "--seed 1");
+	fault("--method HEAD --path /retry/app/manifests/ --status 429 "
+	    "--header 'Retry-After: 1'");
+	poll_one(&t, "retry/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.throttled, 1);
+	assert_int_equal(t.counts.heads, 2);
+	assert_int_equal(count_log_wait("HEAD /v2/retry/app/manifests/1 429",
+	    1), 1);
+	assert_int_equal(nperiods("retry/app", "1"), 1);
+}
+
+/* A dropped connection is retried after a backoff. */
+static void
+test_registry_retry_dropped(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "drop/app:1", "--seed 1");
+	fault("--method HEAD --path /drop/app/manifests/ --drop");
+	poll_one(&t, "drop/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.heads, 2);
+	assert_int_equal(t.counts.errors, 0);
+	assert_int_equal(nperiods("drop/app", "1"), 1);
+}
+
+static void
+test_registry_retry_exhausted(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "down/app:1", "--seed 1");
+	fault("--method HEAD --path /down/app/manifests/ --status 503 "
+	    "--times 4 --header 'Retry-After: 0'");
+	poll_one(&t, "down/app", "1");
+	assert_int_equal(t.status, REGISTRY_FAILED);
+	assert_true(t.answered);
+	assert_int_equal(t.counts.heads, REGISTRY_MAX_ATTEMPTS);
+	assert_int_equal(nperiods("down/app", "1"), 0);
+}
+
+static void
+test_registry_wrong_digest_header(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "wrong/app:1", "--seed 1");
+	fault("--method HEAD --path /wrong/app/manifests/ --header "
+	    "'Docker-Content-Digest: sha256:"
+	    "00000000000000000000000000000000"
+	    "00000000000000000000000000000000'");
+	poll_one(&t, "wrong/app", "1");
+	assert_int_equal(t.status, REGISTRY_INVALID);
+	assert_non_null(strstr(t.error, "conflicting"));
+	assert_int_equal(nperiods("wrong/app", "1"), 0);
+}
+
+/* A HEAD without Docker-Content-Digest: GET and hash the exact body. */
+static void
+test_registry_head_without_digest(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "nodig/app:1", "--seed 5");
+	fault("--method HEAD --path /nodig/app/manifests/ --status 200 "
+	    "--body '{}'");
+	poll_one(&t, "nodig/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_string_equal(t.media,
+	    "application/vnd.oci.image.manifest.v1+json");
+	assert_int_equal(t.counts.heads, 1);
+	assert_int_equal(t.counts.gets, 1);
+	assert_int_equal(nperiods("nodig/app", "1"), 1);
+
+	/* HEAD not allowed at all: the same through GET. */
+	fault("--method HEAD --path /nodig/app/manifests/ --status 405");
+	poll_one(&t, "nodig/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.change, STORE_SAME);
+	assert_int_equal(t.counts.gets, 1);
+}
+
+/* A GET whose body does not hash to its Docker-Content-Digest. */
+static void
+test_registry_get_digest_mismatch(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160], *args;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "nodig2/app:1", "--seed 5");
+	fault("--method HEAD --path /nodig2/app/manifests/ --status 200 "
+	    "--body '{}'");
+	xasprintf(&args, "--method GET --path /nodig2/app/manifests/1 "
+	    "--status 200 --body '{\"schemaVersion\":2}' "
+	    "--header 'Docker-Content-Digest: %s'", d);
+	fault(args);
+	free(args);
+	poll_one(&t, "nodig2/app", "1");
+	assert_int_equal(t.status, REGISTRY_INVALID);
+	assert_non_null(strstr(t.error, "hashes to"));
+	assert_int_equal(nperiods("nodig2/app", "1"), 0);
+}
+
+static void
+test_registry_wrong_index_body(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "badidx/app:1", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 9");
+	fault("--method GET --path /badidx/app/manifests/sha256 --status 200 "
+	    "--body '{\"schemaVersion\":2,\"manifests\":[]}'");
+	poll_one(&t, "badidx/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.index_calls, 1);
+	assert_int_equal(t.index_status, REGISTRY_INVALID);
+	assert_int_equal(store_index_known(gfix->store, d, NULL), 0);
+}
+
+static void
+test_registry_list_tags(void **state)
+{
+	struct tpoll	 t;
+	struct http	*h;
+	struct store_tag *tags;
+	size_t		 n;
+	char		*id;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	assert_int_equal(sh(NULL, 0, "%s many %s paged/app 7", gfix->harness,
+	    gfix->addr), 0);
+	h = tpoll_init(&t);
+	assert_int_equal(registry_list_tags(t.reg, "paged/app", tpoll_tags_cb,
+	    &t), 0);
+	t.pending = 1;
+	tpoll_drain(&t, h);
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.count, 7);
+	assert_int_equal(count_log("GET /v2/paged/app/tags/list"), 3);
+	xasprintf(&id, "%s/paged/app", gfix->addr);
+	assert_int_equal(store_tags(gfix->store, id, &tags, &n, NULL), 0);
+	assert_int_equal(n, 7);
+	assert_string_equal(tags[6].name, "1.0.6");
+	assert_true(tags[0].listed);
+	store_tags_free(tags, n);
+	free(id);
+}
+
+/* A 401 Bearer challenge on the next HEADs of repo; token body given. */
+static void
+challenge_with(const char *repo, int times, const char *body)
+{
+	char	*args;
+
+	xasprintf(&args, "--method HEAD --path /%s/manifests/ --status 401 "
+	    "--times %d --header 'WWW-Authenticate: Bearer realm=\"/token\","
+	    "service=\"harness\"'", repo, times);
+	fault(args);
+	free(args);
+	xasprintf(&args, "--method GET --path ^/token --status 200 --body "
+	    "'%s'", body);
+	fault(args);
+	free(args);
+}
+
+/* A 401 Bearer challenge on the next HEADs of repo, realm on the front. */
+static void
+challenge(const char *repo, int times)
+{
+	char	*args;
+
+	xasprintf(&args, "--method HEAD --path /%s/manifests/ --status 401 "
+	    "--times %d --header 'WWW-Authenticate: Bearer realm=\"http://%s/"
+	    "token\",service=\"harness\",scope=\"repository:%s:pull\"'",
+	    repo, times, gfix->addr, repo);
+	fault(args);
+	free(args);
+	fault("--method GET --path ^/token --status 200 --body "
+	    "'{\"token\":\"t0k3n\",\"expires_in\":300}'");
+}
+
+static void
+test_registry_auth_bearer(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "auth/app:1", "--seed 1");
+	challenge("auth/app", 1);
+	poll_one(&t, "auth/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.heads, 2);
+	assert_int_equal(t.cached, 1);
+	assert_int_equal(count_log("GET /token?service=harness&scope="
+	    "repository%3Aauth%2Fapp%3Apull 200"), 1);
+}
+
+/* Run the loop until the pending operations of t end. */
+static void
+tpoll_wait(struct tpoll *t)
+{
+	t->pending = 1;
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(t->pending, 0);
+}
+
+/*
+ * A second request carries the cached token before any 401; refused, the
+ * token is dropped and a fresh one fetched, once.
+ */
+static void
+test_registry_auth_cached(void **state)
+{
+	struct tpoll	 t;
+	struct http	*h;
+	const char	*hit;
+	char		 d[160], url[256];
+	int		 before;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "auth3/app:1", "--seed 1");
+	challenge("auth3/app", 1);
+	before = count_log("GET /token");
+	h = tpoll_init(&t);
+	assert_int_equal(registry_head_digest(t.reg, "auth3/app", "1",
+	    tpoll_head_cb, &t), 0);
+	tpoll_wait(&t);
+	assert_int_equal(t.status, REGISTRY_OK);
+	snprintf(url, sizeof url, "http://%s/v2/auth3/app/tags/list",
+	    gfix->addr);
+	hit = auth_lookup_url(t.auth, url, "repository:auth3/app:pull",
+	    time(NULL));
+	assert_non_null(hit);
+	assert_string_equal(hit, "Bearer t0k3n");
+	assert_null(auth_lookup_url(t.auth, url, "repository:other:pull",
+	    time(NULL)));
+
+	challenge("auth3/app", 1);
+	assert_int_equal(registry_head_digest(t.reg, "auth3/app", "1",
+	    tpoll_head_cb, &t), 0);
+	tpoll_wait(&t);
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	tpoll_drain(&t, h);
+	assert_int_equal(t.counts.heads, 4);
+	assert_int_equal(count_log("GET /token"), before + 2);
+	assert_int_equal(t.cached, 1);
+}
+
+/*
+ * Token lifetimes: expires_in under 60 counts as 60; a token issued two
+ * minutes ago for 60 s is not cached; a relative realm resolves.
+ */
+static void
+test_registry_auth_expiry(void **state)
+{
+	struct tpoll	 t;
+	struct tm	 tm;
+	time_t		 past = time(NULL) - 120;
+	char		 d[160], when[64], body[256];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "exp/app:1", "--seed 1");
+	challenge_with("exp/app", 1, "{\"token\":\"a\",\"expires_in\":5}");
+	poll_one(&t, "exp/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.cached, 1);
+
+	gmtime_r(&past, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(body, sizeof body, "{\"access_token\":\"b\","
+	    "\"expires_in\":60,\"issued_at\":\"%s\"}", when);
+	challenge_with("exp/app", 1, body);
+	poll_one(&t, "exp/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.cached, 0);
+
+	challenge_with("exp/app", 1, "{\"expires_in\":300}");
+	poll_one(&t, "exp/app", "1");
+	assert_int_equal(t.status, REGISTRY_DENIED);
+	assert_non_null(strstr(t.error, "token"));
+}
+
+static void
+test_registry_auth_second_401(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+	int		 before;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "auth2/app:1", "--seed 1");
+	challenge("auth2/app", 5);
+	before = count_log("GET /token");
+	poll_one(&t, "auth2/app", "1");
+	assert_int_equal(t.status, REGISTRY_NOT_FOUND);
+	assert_int_equal(t.counts.heads, 2);
+	assert_int_equal(count_log("GET /token"), before + 1);
+	assert_int_equal(nperiods("auth2/app", "1"), 0);
+	fault("--clear");
+}
+
+static void
+test_registry_auth_basic(void **state)
+{
+	struct tpoll		 t;
+	struct registry_conf	 rc;
+	char			 d[160], pw[400];
+	FILE			*f;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "basic/app:1", "--seed 1");
+	fault("--method HEAD --path /basic/app/manifests/ --status 401 "
+	    "--header 'WWW-Authenticate: Basic realm=\"harness\"'");
+	poll_one(&t, "basic/app", "1");
+	assert_int_equal(t.status, REGISTRY_DENIED);
+
+	snprintf(pw, sizeof pw, "%s/password", gfix->dir);
+	f = fopen(pw, "w");
+	assert_non_null(f);
+	fputs("s3cret\n", f);
+	fclose(f);
+	memset(&rc, 0, sizeof rc);
+	rc.name = gfix->addr;
+	rc.username = (char *)"user";
+	rc.password_file = pw;
+	fault("--method HEAD --path /basic/app/manifests/ --status 401 "
+	    "--header 'WWW-Authenticate: Basic realm=\"harness\"'");
+	t.conf = &rc;
+	poll_one(&t, "basic/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.heads, 2);
+}
+
+/* Base URLs: Hub host, https, loopback http, insecure, mirror. */
+static void
+test_registry_base_url(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*mirror;
+		int		 insecure;
+		const char	*base;
+	} cases[] = {
+		{ "docker.io", NULL, 0, "https://registry-1.docker.io" },
+		{ "ghcr.io", NULL, 0, "https://ghcr.io" },
+		{ "localhost:5000", NULL, 0, "http://localhost:5000" },
+		{ "127.1.2.3:80", NULL, 0, "http://127.1.2.3:80" },
+		{ "[::1]:5000", NULL, 0, "http://[::1]:5000" },
+		{ "128.0.0.1:5000", NULL, 0, "https://128.0.0.1:5000" },
+		{ "localhostx:5000", NULL, 0, "https://localhostx:5000" },
+		{ "reg.lan:5000", NULL, 1, "http://reg.lan:5000" },
+		{ "docker.io", "https://mirror.example/", 0,
+		    "https://mirror.example" },
+	};
+	struct registry_conf	 rc;
+	struct registry		*reg;
+	struct http		*h;
+	size_t			 i;
+
+	(void)state;
+	h = http_create(uv_default_loop(), NULL, NULL);
+	assert_non_null(h);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&rc, 0, sizeof rc);
+		rc.name = (char *)cases[i].name;
+		rc.mirror = (char *)cases[i].mirror;
+		rc.insecure = cases[i].insecure;
+		reg = registry_create(uv_default_loop(), h, NULL, NULL,
+		    cases[i].name, &rc, NULL);
+		assert_non_null(reg);
+		assert_string_equal(registry_base(reg), cases[i].base);
+		assert_string_equal(registry_name(reg), cases[i].name);
+		registry_free(reg);
+	}
+	http_free(h);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(uv_default_loop()), 0);
+}
+
+/* A mirror serves docker.io: requests go there, identity stays Hub's. */
+static void
+test_registry_mirror(void **state)
+{
+	struct tpoll		 t;
+	struct registry_conf	 rc;
+	struct http		*h;
+	char			 d[160], mirror[128];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "library/mirrored:1", "--seed 4");
+	snprintf(mirror, sizeof mirror, "http://%s/", gfix->addr);
+	memset(&rc, 0, sizeof rc);
+	rc.name = (char *)"docker.io";
+	rc.mirror = mirror;
+	rc.insecure = 1;
+	h = http_create(uv_default_loop(), NULL, NULL);
+	assert_non_null(h);
+	t.auth = auth_create(uv_default_loop(), h);
+	t.reg = registry_create(uv_default_loop(), h, t.auth, gfix->store,
+	    "docker.io", &rc, NULL);
+	assert_non_null(t.reg);
+	assert_int_equal(registry_head_digest(t.reg, "library/mirrored", "1",
+	    tpoll_head_cb, &t), 0);
+	t.pending = 1;
+	tpoll_drain(&t, h);
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(count_log_wait(
+	    "HEAD /v2/library/mirrored/manifests/1 ", 1), 1);
+}
+
+static void
+test_registry_digest_of(void **state)
+{
+	char	*d;
+
+	(void)state;
+	d = registry_digest_of("sha256", "", 0);
+	assert_string_equal(d, "sha256:e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
+	free(d);
+	assert_null(registry_digest_of("md5", "", 0));
+	assert_true(registry_is_index_type(
+	    "application/vnd.docker.distribution.manifest.list.v2+json"));
+	assert_false(registry_is_index_type(
+	    "application/vnd.oci.image.manifest.v1+json"));
+	assert_false(registry_is_index_type(NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_digest_of),
+		cmocka_unit_test(test_registry_base_url),
+		cmocka_unit_test(test_registry_mirror),
+		cmocka_unit_test(test_registry_single_manifest),
+		cmocka_unit_test(test_registry_index_platforms),
+		cmocka_unit_test(test_registry_moved),
+		cmocka_unit_test(test_registry_unchanged_no_get),
+		cmocka_unit_test(test_registry_not_found),
+		cmocka_unit_test(test_registry_retry_after),
+		cmocka_unit_test(test_registry_retry_dropped),
+		cmocka_unit_test(test_registry_retry_exhausted),
+		cmocka_unit_test(test_registry_wrong_digest_header),
+		cmocka_unit_test(test_registry_head_without_digest),
+		cmocka_unit_test(test_registry_get_digest_mismatch),
+		cmocka_unit_test(test_registry_wrong_index_body),
+		cmocka_unit_test(test_registry_list_tags),
+		cmocka_unit_test(test_registry_auth_bearer),
+		cmocka_unit_test(test_registry_auth_cached),
+		cmocka_unit_test(test_registry_auth_expiry),
+		cmocka_unit_test(test_registry_auth_second_401),
+		cmocka_unit_test(test_registry_auth_basic),
+	};
+	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
+}
