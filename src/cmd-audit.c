@@ -17,6 +17,7 @@
 #include "report.h"
 #include "rules.h"
 #include "scan.h"
+#include "store.h"
 #include "walk.h"
 #include "xmalloc.h"
 
@@ -120,6 +121,76 @@ cmd_audit_scan(struct cmd_ctx *ctx, const struct config *conf, int nroots,
 	return (0);
 }
 
+/*
+ * Open the history database read-only when it exists (*sp NULL when it
+ * does not, *path then names where it was looked for); -1 when it exists
+ * but cannot be used.
+ */
+static int
+cmd_audit_store(struct cmd_ctx *ctx, const struct config *conf,
+    struct store **sp, char **path)
+{
+	struct stat	 sb;
+
+	*sp = NULL;
+	*path = ctx->db_path != NULL ? xstrdup(ctx->db_path) :
+	    config_db_path(conf);
+	if (stat(*path, &sb) == -1 && errno == ENOENT)
+		return (0);
+	*sp = cmd_open_store(ctx);
+	return (*sp == NULL ? -1 : 0);
+}
+
+/* What the report says about the registry data it used (allocated). */
+static char *
+cmd_audit_notice(struct store *s, const char *path, int offline,
+    const struct rules_registry_stats *st)
+{
+	struct store_poll	 poll;
+	char			*age = NULL, *unk = NULL, *n, *cause = NULL;
+	char			 tbuf[32];
+	time_t			 t, now;
+	int			 rc;
+
+	if (s == NULL)
+		xasprintf(&age, "no history database at %s: the registry rules "
+		    "(stale-digest, unknown-digest, missing-tag, stale-tag) "
+		    "were not checked", path);
+	else if (offline) {
+		rc = store_poll_last(s, &poll, &cause);
+		if (rc == 1) {
+			t = poll.finished != 0 ? poll.finished : poll.started;
+			now = time(NULL);
+			xasprintf(&age, "registry data from the last poll "
+			    "at %s (%lld days ago)", cmd_format_time(t, tbuf,
+			    sizeof tbuf), t > 0 && t < now ?
+			    (long long)((now - t) / (24 * 60 * 60)) : 0LL);
+		} else if (rc == 0)
+			age = xstrdup("registry data: no poll recorded in the "
+			    "history database");
+		else {
+			xasprintf(&age, "registry data of unknown age (%s)",
+			    cause);
+			free(cause);
+		}
+	}
+	if (st->unknown > 0)
+		xasprintf(&unk, "%zu reference%s not checked against a "
+		    "registry (no data)", st->unknown,
+		    st->unknown == 1 ? "" : "s");
+	if (age != NULL && unk != NULL)
+		xasprintf(&n, "%s; %s", age, unk);
+	else
+		n = xstrdup(age != NULL ? age : unk != NULL ? unk : "");
+	free(age);
+	free(unk);
+	if (*n == '\0') {
+		free(n);
+		n = NULL;
+	}
+	return (n);
+}
+
 static int
 cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -127,8 +198,10 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct findings		 fs;
 	struct report		 rp;
 	struct config		*conf;
+	struct store		*store = NULL;
+	struct rules_registry_stats rst;
 	const char		*output = NULL;
-	char			*arg;
+	char			*arg, *dbpath = NULL, *notice = NULL;
 	FILE			*out = NULL;
 	time_t			 now = time(NULL);
 	int			 c, fmt = REPORT_TEXT, fail_on = SEV_ERROR;
@@ -178,7 +251,11 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		ctx->exit_status = EXIT_USAGE;
 		goto out;
 	}
+	if (cmd_audit_store(ctx, conf, &store, &dbpath) != 0)
+		goto out;
 	rules_check(conf, &sr, now, &fs);
+	rules_check_registry(conf, store, &sr, now, &fs, &rst);
+	notice = cmd_audit_notice(store, dbpath, offline, &rst);
 
 	out = cmd_open_output(ctx, output);
 	if (out == NULL)
@@ -189,7 +266,7 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	rp.color = color == 0 ? 0 : (out == stdout && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL);
 	rp.verbose = ctx->verbose;
-	(void)offline;	/* every rule of this version is offline */
+	rp.notice = notice;
 	if (report_write(out, fmt, &rp) != 0) {
 		fprintf(stderr, "%s audit: writing the report failed\n",
 		    ctx->progname);
@@ -201,6 +278,9 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	if (out != NULL && out != stdout && fclose(out) != 0)
 		ctx->exit_status = EXIT_OPFAIL;
+	store_close(store);
+	free(notice);
+	free(dbpath);
 	findings_free(&fs);
 	scan_result_free(&sr);
 	return (ctx->exit_status);

@@ -89,4 +89,21 @@ void		 rules_check(const struct config *, const struct scan_result *,
 void		 rules_check_catalog(const struct config *, time_t now,
 		     struct findings *);
 
+/* What rules_check_registry could judge. */
+struct rules_registry_stats {
+	size_t	checked;	/* judged against the history */
+	size_t	unknown;	/* image or tag never seen: not checked */
+};
+
+struct store;
+
+/*
+ * Run the registry rules (stale-digest, unknown-digest, missing-tag,
+ * stale-tag) from the history database alone; store may be NULL (no
+ * database: every reference is unknown).  stats may be NULL.
+ */
+void		 rules_check_registry(const struct config *, struct store *,
+		     const struct scan_result *, time_t now, struct findings *,
+		     struct rules_registry_stats *);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eol.h"
 #include "version.h"
 
 /*
@@ -169,4 +170,234 @@ version_variant_minimal(const char *variant)
 	    version_has_word(variant, "minimal", 0) ||
 	    version_has_word(variant, "nanoserver", 1) ||
 	    version_has_word(variant, "busybox", 0));
+}
+
+/* A tag as the outdated rule compares it. */
+struct version_key {
+	struct version	 v;
+	const char	*variant;
+	int		 vprefix;	/* "v1.2.3" */
+	int		 date;		/* "20240606" */
+	int		 build_kind;	/* 0 none, 1 "_7", 2 "u502", 3 "u502-b07" */
+	unsigned long	 build[2];
+	int		 pre_rank;	/* 1 alpha, 2 beta, 3 rc, 4 stable */
+	unsigned long	 pre_num;
+};
+
+/* A decimal number at s, saturating like version_numbers; *used digits. */
+static unsigned long
+version_number(const char *s, size_t *used)
+{
+	unsigned long	 n = 0;
+	size_t		 i = 0;
+
+	while (isdigit((unsigned char)s[i])) {
+		if (n < 100000000UL)
+			n = n * 10 + (unsigned long)(s[i] - '0');
+		i++;
+	}
+	*used = i;
+	return (n);
+}
+
+/* Is the 8-digit number n a plausible YYYYMMDD date? */
+static int
+version_date_like(unsigned long n)
+{
+	unsigned long	 y = n / 10000, m = (n / 100) % 100, d = n % 100;
+
+	return (y >= 1970 && y <= 2999 && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= 31);
+}
+
+/* Fill k from tag; -1 if the tag holds no version. */
+static int
+version_key_parse(const char *tag, struct version_key *k)
+{
+	static const struct {
+		const char	*word;
+		int		 rank;
+	} words[] = {
+		{ "alpha", 1 }, { "beta", 2 }, { "rc", 3 }, { "a", 1 }, { "b", 2 }
+	};
+	const char	*s;
+	size_t		 i = 0, used, w, len = 0;
+
+	memset(k, 0, sizeof *k);
+	version_parse(tag, &k->v);
+	if (k->v.nparts == 0)
+		return (-1);
+	k->variant = version_variant(tag, &k->v);
+	k->vprefix = tag[0] == 'v';
+	s = tag + k->vprefix;
+	(void)version_number(s, &used);
+	k->date = k->v.nparts == 1 && used == 8 &&
+	    version_date_like(k->v.part[0]);
+	while (isdigit((unsigned char)s[i]) ||
+	    (s[i] == '.' && isdigit((unsigned char)s[i + 1])))
+		i++;
+	if ((s[i] == '_' || s[i] == 'u') && isdigit((unsigned char)s[i + 1])) {
+		k->build_kind = s[i] == '_' ? 1 : 2;
+		k->build[0] = version_number(s + i + 1, &used);
+		i += 1 + used;
+		if (k->build_kind == 2 && s[i] == '-' && s[i + 1] == 'b' &&
+		    isdigit((unsigned char)s[i + 2])) {
+			k->build_kind = 3;
+			k->build[1] = version_number(s + i + 2, &used);
+			i += 2 + used;
+		}
+	}
+	k->pre_rank = 4;
+	if (k->v.prerelease) {
+		if (s[i] == '-')
+			i++;
+		for (w = 0; w < sizeof words / sizeof words[0]; w++) {
+			len = strlen(words[w].word);
+			if (strncmp(s + i, words[w].word, len) == 0)
+				break;
+		}
+		if (w < sizeof words / sizeof words[0]) {
+			i += len;
+			k->pre_rank = words[w].rank;
+		}
+		k->pre_num = version_number(s + i, &used);
+	}
+	return (0);
+}
+
+/* Do a and b belong to the same family of tags? */
+static int
+version_key_family(const struct version_key *a, const struct version_key *b)
+{
+	return (a->vprefix == b->vprefix && a->date == b->date &&
+	    a->v.nparts == b->v.nparts && a->build_kind == b->build_kind &&
+	    strcmp(a->variant, b->variant) == 0);
+}
+
+/* -1, 0 or 1 as a is less than, equal to or greater than b. */
+static int
+version_ulcmp(unsigned long a, unsigned long b)
+{
+	return (a < b ? -1 : a > b);
+}
+
+/* Order two keys of one family: parts, build, then pre-release. */
+static int
+version_key_compare(const struct version_key *a, const struct version_key *b)
+{
+	unsigned long	 x[VERSION_MAX_PARTS + 5], y[VERSION_MAX_PARTS + 5];
+	int		 i, n = 0, c = 0;
+
+	for (i = 0; i < VERSION_MAX_PARTS; i++) {
+		x[n] = i < a->v.nparts ? a->v.part[i] : 0;
+		y[n++] = i < b->v.nparts ? b->v.part[i] : 0;
+	}
+	x[n] = (unsigned long)a->v.nparts;
+	y[n++] = (unsigned long)b->v.nparts;
+	x[n] = a->build[0];
+	y[n++] = b->build[0];
+	x[n] = a->build[1];
+	y[n++] = b->build[1];
+	x[n] = (unsigned long)a->pre_rank;
+	y[n++] = (unsigned long)b->pre_rank;
+	x[n] = a->pre_num;
+	y[n++] = b->pre_num;
+	for (i = 0; i < n && c == 0; i++)
+		c = version_ulcmp(x[i], y[i]);
+	return (c);
+}
+
+/* The level of the change from a to a newer b of its family, or -1. */
+static int
+version_key_level(const struct version_key *a, const struct version_key *b)
+{
+	if (!version_key_family(a, b) || version_key_compare(a, b) >= 0)
+		return (-1);
+	if (!a->v.prerelease && b->v.prerelease)
+		return (-1);
+	if (a->date)
+		return (VERSION_PATCH);
+	if (a->v.part[0] != b->v.part[0])
+		return (VERSION_MAJOR);
+	if (a->v.nparts > 1 && a->v.part[1] != b->v.part[1])
+		return (VERSION_MINOR);
+	return (VERSION_PATCH);
+}
+
+int
+version_upgrade_level(const char *from, const char *to)
+{
+	struct version_key	 a, b;
+
+	if (version_key_parse(from, &a) == -1 ||
+	    version_key_parse(to, &b) == -1)
+		return (-1);
+	return (version_key_level(&a, &b));
+}
+
+int
+version_newer_track(const char *pinned, const char *const *tags, size_t n,
+    enum version_level level, version_track_cb cb, void *arg,
+    const char **best)
+{
+	struct version_key	 pin, k, top;
+	size_t			 i;
+	int			 lvl, score, top_score = 0, c;
+
+	*best = NULL;
+	if (pinned == NULL || version_key_parse(pinned, &pin) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (tags[i] == NULL || version_key_parse(tags[i], &k) == -1)
+			continue;
+		lvl = version_key_level(&pin, &k);
+		if (lvl == -1 || lvl > (int)level)
+			continue;
+		score = cb != NULL ? cb(tags[i], arg) : 0;
+		if (score < 0)
+			continue;
+		if (*best != NULL) {
+			if (score < top_score)
+				continue;
+			c = version_key_compare(&k, &top);
+			if (score == top_score && c <= 0)
+				continue;
+		}
+		*best = tags[i];
+		top = k;
+		top_score = score;
+	}
+	return (*best != NULL ? 0 : -1);
+}
+
+int
+version_newer(const char *pinned, const char *const *tags, size_t n,
+    enum version_level level, const char **best)
+{
+	return (version_newer_track(pinned, tags, n, level, NULL, NULL, best));
+}
+
+int
+version_eol_track(const char *tag, void *arg)
+{
+	const struct version_eol	*e = arg;
+	const struct eol_cycle		*c;
+
+	if (e == NULL || e->image == NULL)
+		return (1);
+	c = eol_tag_cycle(e->image, tag);
+	if (c == NULL)
+		return (1);
+	switch (eol_state(c, e->now, e->warn_days)) {
+	case EOL_PAST:
+		return (0);
+	case EOL_SUPPORTED:
+		if (c->lts && (c->lts_from == NULL ||
+		    (eol_date(c->lts_from) != -1 &&
+		    eol_date(c->lts_from) <= e->now)))
+			return (3);
+		return (2);
+	default:
+		return (1);
+	}
 }
