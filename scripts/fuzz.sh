@@ -7,8 +7,9 @@ secs=${1:-30}
 "$top/scripts/build.sh" fuzz
 cd "$top/build/fuzz"
 make -j"$(nproc)" tests/fuzz/fuzz_ref tests/fuzz/fuzz_dockerfile \
-    tests/fuzz/fuzz_yaml tests/fuzz/fuzz_http_header >/dev/null
-for t in ref dockerfile yaml http_header; do
+    tests/fuzz/fuzz_yaml tests/fuzz/fuzz_http_header \
+    tests/fuzz/fuzz_registry_json >/dev/null
+for t in ref dockerfile yaml http_header registry_json; do
 	work=$(mktemp -d)
 	cp -r "$top/tests/data/fuzz/$(echo "$t" | tr _ -)/." "$work/"
 	echo "fuzz_$t: ${secs}s"

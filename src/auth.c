@@ -4,6 +4,7 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -300,6 +301,21 @@ auth_query_add(struct buf *b, const char *name, const char *value)
 	}
 }
 
+/* The seconds east of UTC of an RFC 3339 "+hh:mm" or "-hh:mm" suffix. */
+static long
+auth_utc_offset(const char *s)
+{
+	long	 off;
+
+	if ((s[0] != '+' && s[0] != '-') || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]) || s[3] != ':' ||
+	    !isdigit((unsigned char)s[4]) || !isdigit((unsigned char)s[5]))
+		return (0);
+	off = ((s[1] - '0') * 10 + (s[2] - '0')) * 3600L +
+	    ((s[4] - '0') * 10 + (s[5] - '0')) * 60L;
+	return (s[0] == '-' ? -off : off);
+}
+
 /* When the token was issued: issued_at if sane, else now. */
 static time_t
 auth_issued(const char *s, time_t now)
@@ -314,24 +330,26 @@ auth_issued(const char *s, time_t now)
 	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (end == NULL)
 		return (now);
+	if (*end == '.')
+		end += 1 + strspn(end + 1, "0123456789");
 	t = timegm(&tm);
+	if (t != (time_t)-1)
+		t -= auth_utc_offset(end);
 	if (t == (time_t)-1 || t > now || t < now - AUTH_MAX_LIFETIME)
 		return (now);
 	return (t);
 }
 
-/* Parse a token response; the header and expiry, or -1 and *cause. */
-static int
-auth_parse_token(const struct http_response *resp, char **header,
+int
+auth_parse_token(const char *buf, size_t len, time_t now, char **header,
     time_t *expires, char **cause)
 {
 	json_t		*root;
 	const char	*tok;
 	json_int_t	 life;
-	time_t		 now = time(NULL);
 	int		 rv = -1;
 
-	root = json_loadb(resp->body.data, resp->body.len, 0, NULL);
+	root = json_loadb(buf, len, 0, NULL);
 	tok = json_string_value(json_object_get(root, "access_token"));
 	if (tok == NULL || *tok == '\0')
 		tok = json_string_value(json_object_get(root, "token"));
@@ -367,7 +385,8 @@ auth_token_done(struct http_response *resp, void *arg)
 	else if (resp->status != 200)
 		xasprintf(&job->error, "token request: HTTP %ld",
 		    resp->status);
-	else if (auth_parse_token(resp, &job->header, &expires, &cause) != 0)
+	else if (auth_parse_token(resp->body.data, resp->body.len, time(NULL),
+	    &job->header, &expires, &cause) != 0)
 		job->error = cause;
 	else
 		auth_store(job->a, job->key, job->header, expires);

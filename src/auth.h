@@ -14,6 +14,7 @@
 #ifndef AUTH_H
 #define AUTH_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include <uv.h>
@@ -71,6 +72,16 @@ int		 auth_challenge(struct auth *, const struct http_response *,
  */
 const char	*auth_lookup_url(struct auth *, const char *request_url,
 		     const char *scope, time_t now);
+/*
+ * Parse a token response body buf (len bytes, untrusted) received at now:
+ * *header is the Authorization value "Bearer <token>" (the caller frees
+ * it) and *expires when the cache stops using it (issued_at, believed
+ * only within the day before now, else now, plus expires_in clamped to
+ * AUTH_MIN_LIFETIME..one day, minus AUTH_EXPIRY_MARGIN).  -1 and *cause
+ * when there is no usable token.  No I/O.
+ */
+int		 auth_parse_token(const char *buf, size_t len, time_t now,
+		     char **header, time_t *expires, char **cause);
 /* Tokens in the cache that are still valid at now (for tests). */
 size_t		 auth_cached(struct auth *, time_t now);
 

@@ -70,9 +70,7 @@ struct registry_req {
 	registry_cb		*cb;
 	void			*arg;
 	/* tag listing */
-	char			**tags;
-	size_t			 ntags;
-	size_t			 tagsalloc;
+	struct registry_tags	 tags;
 	int			 pages;
 };
 
@@ -293,11 +291,8 @@ static void
 registry_req_closed(uv_handle_t *h)
 {
 	struct registry_req	*req = h->data;
-	size_t			 i;
 
-	for (i = 0; i < req->ntags; i++)
-		free(req->tags[i]);
-	free(req->tags);
+	registry_tags_clear(&req->tags);
 	free(req->repo);
 	free(req->ref);
 	free(req->url);
@@ -726,8 +721,8 @@ registry_media_mismatch(json_t *root, const char *type)
 
 /* Fill plats from manifests[], skipping attestations; -1 if bad. */
 static int
-registry_platforms(struct registry_req *req, json_t *list,
-    struct store_platform *plats, size_t *n, char **cause)
+registry_platforms(json_t *list, struct store_platform *plats, size_t *n,
+    char **cause)
 {
 	size_t	 i;
 	int	 k;
@@ -736,8 +731,7 @@ registry_platforms(struct registry_req *req, json_t *list,
 	for (i = 0; i < json_array_size(list); i++) {
 		k = registry_platform(json_array_get(list, i), &plats[*n]);
 		if (k == -1) {
-			xasprintf(cause, "%s: manifests[%zu]: bad digest",
-			    req->url, i);
+			xasprintf(cause, "manifests[%zu]: bad digest", i);
 			return (-1);
 		}
 		if (k == 0)
@@ -746,44 +740,74 @@ registry_platforms(struct registry_req *req, json_t *list,
 	return (0);
 }
 
+int
+registry_parse_index(const char *buf, size_t len, const char *content_type,
+    struct registry_index *idx, char **cause)
+{
+	json_t		*root, *list;
+	json_error_t	 jerr;
+	int		 rv = -1;
+
+	memset(idx, 0, sizeof *idx);
+	root = json_loadb(buf, len, 0, &jerr);
+	list = json_object_get(root, "manifests");
+	if (root == NULL || !json_is_array(list) ||
+	    json_array_size(list) > REGISTRY_MAX_PLATFORMS) {
+		*cause = xstrdup("not an image index");
+		goto out;
+	}
+	if (registry_media_mismatch(root, content_type)) {
+		xasprintf(cause, "mediaType differs from Content-Type %s",
+		    content_type);
+		goto out;
+	}
+	idx->platforms = xcalloc(json_array_size(list) + 1,
+	    sizeof *idx->platforms);
+	if (registry_platforms(list, idx->platforms, &idx->n, cause) != 0)
+		goto out;
+	idx->json = root;
+	root = NULL;
+	rv = 0;
+out:
+	if (rv != 0)
+		registry_index_clear(idx);
+	json_decref(root);
+	return (rv);
+}
+
+void
+registry_index_clear(struct registry_index *idx)
+{
+	free(idx->platforms);
+	json_decref(idx->json);
+	memset(idx, 0, sizeof *idx);
+}
+
 /* Parse an index body and store its platforms; -1 and *cause if bad. */
 static int
 registry_store_index(struct registry_req *req, struct http_response *resp,
     size_t *count, char **cause)
 {
-	struct store_platform	*plats = NULL;
-	json_t			*root, *list;
-	json_error_t		 jerr;
-	char			*type = NULL;
-	size_t			 n = 0;
+	struct registry_index	 idx;
+	char			*type, *why = NULL;
 	int			 rv = -1;
 
-	root = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
-	list = json_object_get(root, "manifests");
-	if (root == NULL || !json_is_array(list) ||
-	    json_array_size(list) > REGISTRY_MAX_PLATFORMS) {
-		xasprintf(cause, "%s: not an image index", req->url);
-		goto out;
-	}
 	type = registry_content_type(resp);
-	if (registry_media_mismatch(root, type)) {
-		xasprintf(cause, "%s: mediaType differs from Content-Type %s",
-		    req->url, type);
+	if (registry_parse_index(resp->body.data, resp->body.len, type, &idx,
+	    &why) != 0) {
+		xasprintf(cause, "%s: %s", req->url, why);
+		free(why);
 		goto out;
 	}
-	plats = xcalloc(json_array_size(list) + 1, sizeof *plats);
-	if (registry_platforms(req, list, plats, &n, cause) != 0)
-		goto out;
-	*count = n;
+	*count = idx.n;
 	if (req->reg->store == NULL)
 		rv = 0;
 	else
-		rv = store_record_index(req->reg->store, req->ref, type, plats,
-		    n, time(NULL), cause);
+		rv = store_record_index(req->reg->store, req->ref, type,
+		    idx.platforms, idx.n, time(NULL), cause);
+	registry_index_clear(&idx);
 out:
 	free(type);
-	free(plats);
-	json_decref(root);
 	return (rv);
 }
 
@@ -820,9 +844,26 @@ out:
 	free(digest);
 }
 
-/* Append one page's tags; -1 and *cause if the page is malformed. */
+/* tag := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
 static int
-registry_tags_page(struct registry_req *req, struct http_response *resp,
+registry_tag_valid(const char *t)
+{
+	static const char	 word[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	size_t			 len, i;
+
+	len = strlen(t);
+	if (len == 0 || len > 128 || strchr(word, t[0]) == NULL)
+		return (0);
+	for (i = 1; i < len; i++) {
+		if (strchr(word, t[i]) == NULL && t[i] != '.' && t[i] != '-')
+			return (0);
+	}
+	return (1);
+}
+
+int
+registry_parse_tags(const char *buf, size_t len, struct registry_tags *tl,
     char **cause)
 {
 	json_t		*root, *tags;
@@ -831,34 +872,60 @@ registry_tags_page(struct registry_req *req, struct http_response *resp,
 	size_t		 i;
 	int		 rv = -1;
 
-	root = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+	root = json_loadb(buf, len, 0, &jerr);
 	tags = json_object_get(root, "tags");
 	if (root == NULL || (!json_is_array(tags) && !json_is_null(tags) &&
 	    tags != NULL)) {
-		xasprintf(cause, "%s: not a tag list", req->url);
+		*cause = xstrdup("not a tag list");
 		goto out;
 	}
 	for (i = 0; i < json_array_size(tags); i++) {
 		t = json_string_value(json_array_get(tags, i));
-		if (t == NULL || strlen(t) > 128)
+		if (t == NULL || !registry_tag_valid(t))
 			continue;
-		if (req->ntags >= REGISTRY_MAX_TAGS) {
-			xasprintf(cause, "%s: more than %d tags", req->url,
+		if (tl->n >= REGISTRY_MAX_TAGS) {
+			xasprintf(cause, "more than %d tags",
 			    REGISTRY_MAX_TAGS);
 			goto out;
 		}
-		if (req->ntags == req->tagsalloc) {
-			req->tagsalloc = req->tagsalloc == 0 ? 64 :
-			    req->tagsalloc * 2;
-			req->tags = xreallocarray(req->tags, req->tagsalloc,
-			    sizeof *req->tags);
+		if (tl->n == tl->alloc) {
+			tl->alloc = tl->alloc == 0 ? 64 : tl->alloc * 2;
+			tl->list = xreallocarray(tl->list, tl->alloc,
+			    sizeof *tl->list);
 		}
-		req->tags[req->ntags++] = xstrdup(t);
+		tl->list[tl->n++] = xstrdup(t);
 	}
 	rv = 0;
 out:
 	json_decref(root);
 	return (rv);
+}
+
+void
+registry_tags_clear(struct registry_tags *tl)
+{
+	size_t	 i;
+
+	for (i = 0; i < tl->n; i++)
+		free(tl->list[i]);
+	free(tl->list);
+	memset(tl, 0, sizeof *tl);
+}
+
+/* Append one page's tags; -1 and *cause if the page is malformed. */
+static int
+registry_tags_page(struct registry_req *req, struct http_response *resp,
+    char **cause)
+{
+	char	*why = NULL;
+
+	if (registry_parse_tags(resp->body.data, resp->body.len, &req->tags,
+	    &why) != 0) {
+		xasprintf(cause, "%s: %s", req->url, why);
+		free(why);
+		return (-1);
+	}
+	return (0);
 }
 
 /* The next page's URL from Link, or NULL at the end. */
@@ -887,8 +954,8 @@ registry_tags_record(struct registry_req *req, char **cause)
 		return (0);
 	xasprintf(&id, "%s/%s", req->reg->name, req->repo);
 	rv = store_record_tags(req->reg->store, id,
-	    (const char *const *)req->tags, NULL, req->ntags, time(NULL),
-	    cause);
+	    (const char *const *)req->tags.list, NULL, req->tags.n,
+	    time(NULL), cause);
 	free(id);
 	return (rv);
 }
@@ -922,7 +989,7 @@ registry_tags_ok(struct registry_req *req, struct http_response *resp)
 	memset(&res, 0, sizeof res);
 	res.answered = 1;
 	res.http_status = resp->status;
-	res.count = req->ntags;
+	res.count = req->tags.n;
 	registry_finish(req, &res);
 	return;
 fail:

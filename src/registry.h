@@ -4,11 +4,11 @@
  * digest with a HEAD of the manifest (GET and hash when the HEAD carries no
  * digest or is refused with 405; a GET's body must hash to the
  * Docker-Content-Digest it carries, and differing digest headers are
- * refused, so a wrong digest is never reported), fetches and stores the platform manifests of a new image index,
- * and lists tags following Link rel="next".  429, 5xx and transient
- * transport errors are retried with exponential backoff and jitter,
- * honouring Retry-After; a 401 goes through the bearer or basic flow of
- * auth.h once.
+ * refused, so a wrong digest is never reported), fetches and stores the
+ * platform manifests of a new image index, and lists tags following Link
+ * rel="next".  429, 5xx and transient transport errors are retried with
+ * exponential backoff and jitter, honouring Retry-After; a 401 goes
+ * through the bearer or basic flow of auth.h once.
  *
  * Where requests go: docker.io is reached at https://registry-1.docker.io;
  * a configured mirror replaces the base URL while the identity (what the
@@ -34,6 +34,7 @@ struct http;
 struct store;
 struct auth;
 struct registry_conf;
+struct store_platform;
 
 /* Bounds. */
 #define REGISTRY_MAX_ATTEMPTS	4		/* per request, the first too */
@@ -116,6 +117,48 @@ int		 registry_get_index(struct registry *, const char *repo,
 /* List every tag of repo (Link pages, capped) and record the list. */
 int		 registry_list_tags(struct registry *, const char *repo,
 		     registry_cb *, void *);
+
+/*
+ * An image index parsed by registry_parse_index: the entries of
+ * manifests[] in order, attestations and unknown/unknown skipped.  The
+ * strings of platforms are borrowed from json (the parsed document, opaque
+ * here); registry_index_clear frees both.
+ */
+struct registry_index {
+	struct store_platform	*platforms;
+	size_t			 n;
+	void			*json;
+};
+
+/*
+ * Parse the index or manifest list body buf (len bytes, untrusted) served
+ * with content_type (NULL when absent).  -1 and *cause when it is no index,
+ * its mediaType contradicts content_type, it lists more than
+ * REGISTRY_MAX_PLATFORMS manifests or an entry has an invalid digest; idx
+ * then holds nothing.  No I/O.
+ */
+int		 registry_parse_index(const char *buf, size_t len,
+		     const char *content_type, struct registry_index *idx,
+		     char **cause);
+void		 registry_index_clear(struct registry_index *);
+
+/* Tags gathered from tags/list pages; the strings are owned here. */
+struct registry_tags {
+	char	**list;
+	size_t	  n;
+	size_t	  alloc;
+};
+
+/*
+ * Append the tags of one tags/list page buf (len bytes, untrusted) to tl,
+ * skipping entries that are not strings matching the tag grammar.  -1 and
+ * *cause when the page is no tag list or the total passes
+ * REGISTRY_MAX_TAGS (tl keeps what was appended).  A zeroed tl is empty;
+ * registry_tags_clear frees it.  No I/O.
+ */
+int		 registry_parse_tags(const char *buf, size_t len,
+		     struct registry_tags *tl, char **cause);
+void		 registry_tags_clear(struct registry_tags *);
 
 /* Whether a media type names an image index or a manifest list. */
 int		 registry_is_index_type(const char *);
