@@ -1,8 +1,9 @@
 /*
  * tagdrift poll [REF...]: one poll of the given references (or of the
  * catalog): a HEAD per distinct (registry, repository, tag), the digests
- * recorded in the history database, new indexes fetched once, and what
- * changed printed.
+ * recorded in the history database, new indexes fetched once, then the tag
+ * list of each repository that answered (unless listed within cache_ttl),
+ * and what changed printed.
  */
 #include "autoconf.h"
 
@@ -51,6 +52,24 @@ struct poll_target {
 	size_t			 platforms;
 };
 
+/* The tag list of one repository, asked for once per poll. */
+enum poll_tags_state {
+	POLL_TAGS_LISTED = 0,
+	POLL_TAGS_CACHED,	/* listed less than cache_ttl ago */
+	POLL_TAGS_FAILED
+};
+
+struct poll_repo {
+	struct poll		*poll;
+	struct registry		*reg;
+	char			*identity;	/* registry/repository */
+	char			*repo;
+	enum poll_tags_state	 state;
+	size_t			 count;		/* tags listed */
+	char			*error;
+	int			 renew;		/* a tag new to the history */
+};
+
 struct poll {
 	struct cmd_ctx		*ctx;
 	struct config		*conf;
@@ -60,8 +79,11 @@ struct poll {
 	struct auth		*auth;
 	struct poll_target	*targets;
 	size_t			 ntargets;
+	struct poll_repo	*repos;
+	size_t			 nrepos;
 	struct registry		**regs;
 	size_t			 nregs;
+	int64_t			*mgets;		/* manifest GETs, per regs[] */
 	int			 pending;
 	int			 store_failed;
 };
@@ -291,6 +313,120 @@ poll_start(struct poll *p)
 	return (0);
 }
 
+static void
+poll_tags_done(const struct registry_result *res, void *arg)
+{
+	struct poll_repo	*pr = arg;
+
+	if (res->status == REGISTRY_OK)
+		pr->count = res->count;
+	else {
+		pr->state = POLL_TAGS_FAILED;
+		pr->error = xstrdup(res->error != NULL ? res->error :
+		    "failed");
+	}
+	poll_release(pr->poll);
+}
+
+/* Whether the tag list of identity was fetched less than cache_ttl ago. */
+static int
+poll_tags_fresh(struct poll *p, const char *identity, time_t now)
+{
+	time_t	 at = 0;
+	char	*cause = NULL;
+	int	 found;
+
+	found = store_tags_fetched_at(p->store, identity, &at, &cause);
+	if (found == -1) {
+		fprintf(stderr, "%s poll: %s: %s\n", p->ctx->progname,
+		    identity, cause);
+		free(cause);
+		return (0);
+	}
+	return (found == 1 && at <= now &&
+	    now - at < (time_t)p->conf->cache_ttl);
+}
+
+/*
+ * After the digests, list the tags of every repository a registry answered
+ * for, once each; which GETs were manifests is counted before, so the
+ * summary tells them apart.  A recent list is reused unless a tag new to
+ * the history turned up (it is not in that list: missing-tag would fire).
+ */
+static void
+poll_start_tags(struct poll *p)
+{
+	struct poll_target	*t;
+	struct poll_repo	*pr;
+	struct registry_counts	 c;
+	time_t			 now = time(NULL);
+	size_t			 i, j;
+
+	p->mgets = xreallocarray(NULL, p->nregs + 1, sizeof *p->mgets);
+	for (i = 0; i < p->nregs; i++) {
+		registry_get_counts(p->regs[i], &c);
+		p->mgets[i] = c.gets;
+	}
+	for (i = 0; i < p->ntargets; i++) {
+		t = &p->targets[i];
+		if (t->reg == NULL || !t->answered)
+			continue;
+		for (j = 0; j < p->nrepos; j++) {
+			if (strcmp(p->repos[j].identity, t->identity) == 0)
+				break;
+		}
+		if (j == p->nrepos) {
+			p->repos = xreallocarray(p->repos, p->nrepos + 1,
+			    sizeof *p->repos);
+			pr = &p->repos[p->nrepos++];
+			memset(pr, 0, sizeof *pr);
+			pr->poll = p;
+			pr->reg = t->reg;
+			pr->identity = xstrdup(t->identity);
+			pr->repo = xstrdup(t->repo);
+		}
+		if (t->status == REGISTRY_OK && t->change == STORE_NEW)
+			p->repos[j].renew = 1;
+	}
+	for (i = 0; i < p->nrepos; i++) {
+		pr = &p->repos[i];
+		if (!pr->renew && poll_tags_fresh(p, pr->identity, now))
+			pr->state = POLL_TAGS_CACHED;
+		else if (registry_list_tags(pr->reg, pr->repo, poll_tags_done,
+		    pr) != 0) {
+			pr->state = POLL_TAGS_FAILED;
+			pr->error = xstrdup("repository not usable in a URL");
+		} else
+			p->pending++;
+	}
+}
+
+/* Manifest and tag-list GETs of regs[i] so far. */
+static void
+poll_gets(const struct poll *p, size_t i, const struct registry_counts *c,
+    int64_t *manifest, int64_t *tags)
+{
+	*manifest = c->gets;
+	*tags = 0;
+	if (p->mgets != NULL) {
+		*manifest = p->mgets[i];
+		*tags = c->gets - p->mgets[i];
+	}
+}
+
+static const char *
+poll_tags_state_name(const struct poll_repo *pr)
+{
+	switch (pr->state) {
+	case POLL_TAGS_LISTED:
+		return ("listed");
+	case POLL_TAGS_CACHED:
+		return ("cached");
+	default:
+		return ("failed");
+	}
+}
+
 static const char *
 poll_status_name(const struct poll_target *t)
 {
@@ -343,18 +479,37 @@ poll_json_target(const struct poll_target *t)
 }
 
 static json_t *
-poll_json_registry(struct registry *reg)
+poll_json_repo(const struct poll_repo *pr)
 {
+	json_t	*o;
+
+	o = json_object();
+	json_object_set_new(o, "image", json_string(pr->identity));
+	json_object_set_new(o, "status", json_string(
+	    poll_tags_state_name(pr)));
+	json_object_set_new(o, "tags", pr->state == POLL_TAGS_LISTED ?
+	    json_integer((json_int_t)pr->count) : json_null());
+	json_object_set_new(o, "error", poll_json_str(pr->error));
+	return (o);
+}
+
+static json_t *
+poll_json_registry(const struct poll *p, size_t i)
+{
+	struct registry		*reg = p->regs[i];
 	struct registry_counts	 c;
+	int64_t			 mgets, tgets;
 	json_t			*o;
 
 	registry_get_counts(reg, &c);
+	poll_gets(p, i, &c, &mgets, &tgets);
 	o = json_object();
 	json_object_set_new(o, "name", json_string(registry_name(reg)));
 	json_object_set_new(o, "base", json_string(registry_base(reg)));
 	json_object_set_new(o, "requests", json_integer(c.requests));
 	json_object_set_new(o, "head", json_integer(c.heads));
-	json_object_set_new(o, "get", json_integer(c.gets));
+	json_object_set_new(o, "get", json_integer(mgets));
+	json_object_set_new(o, "tag_lists", json_integer(tgets));
 	json_object_set_new(o, "errors", json_integer(c.errors));
 	json_object_set_new(o, "throttled", json_integer(c.throttled));
 	json_object_set_new(o, "ratelimit_remaining",
@@ -376,8 +531,12 @@ poll_print_json(struct poll *p, int64_t id)
 		json_array_append_new(a, poll_json_target(&p->targets[i]));
 	json_object_set_new(root, "results", a);
 	a = json_array();
+	for (i = 0; i < p->nrepos; i++)
+		json_array_append_new(a, poll_json_repo(&p->repos[i]));
+	json_object_set_new(root, "tag_lists", a);
+	a = json_array();
 	for (i = 0; i < p->nregs; i++)
-		json_array_append_new(a, poll_json_registry(p->regs[i]));
+		json_array_append_new(a, poll_json_registry(p, i));
 	json_object_set_new(root, "registries", a);
 	json_dumpf(root, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
@@ -388,7 +547,9 @@ static void
 poll_print_text(struct poll *p)
 {
 	const struct poll_target	*t;
+	const struct poll_repo		*pr;
 	struct registry_counts		 c;
+	int64_t				 mgets, tgets;
 	size_t				 i;
 
 	for (i = 0; i < p->ntargets; i++) {
@@ -405,15 +566,25 @@ poll_print_text(struct poll *p)
 			printf(": %s", t->error);
 		printf("\n");
 	}
+	for (i = 0; i < p->nrepos; i++) {
+		pr = &p->repos[i];
+		if (pr->state == POLL_TAGS_FAILED)
+			printf("%-9s %s: tags: %s\n", "failed", pr->identity,
+			    pr->error);
+		else if (p->ctx->verbose > 0 && pr->state == POLL_TAGS_LISTED)
+			printf("%-9s %s: %zu tags\n", "listed", pr->identity,
+			    pr->count);
+	}
 	if (p->ctx->quiet)
 		return;
 	for (i = 0; i < p->nregs; i++) {
 		registry_get_counts(p->regs[i], &c);
-		printf("%s: %lld requests (%lld HEAD, %lld GET), %lld errors, "
-		    "%lld throttled", registry_name(p->regs[i]),
-		    (long long)c.requests, (long long)c.heads,
-		    (long long)c.gets, (long long)c.errors,
-		    (long long)c.throttled);
+		poll_gets(p, i, &c, &mgets, &tgets);
+		printf("%s: %lld requests (%lld HEAD, %lld GET, %lld tag list "
+		    "GET), %lld errors, %lld throttled",
+		    registry_name(p->regs[i]), (long long)c.requests,
+		    (long long)c.heads, (long long)mgets, (long long)tgets,
+		    (long long)c.errors, (long long)c.throttled);
 		if (c.ratelimit_remaining >= 0)
 			printf(", rate limit remaining %lld",
 			    (long long)c.ratelimit_remaining);
@@ -426,6 +597,7 @@ static void
 poll_counts(struct poll *p, struct store_poll_counts *pc, int *answered)
 {
 	struct registry_counts	 c;
+	int64_t			 mgets, tgets;
 	size_t			 i;
 
 	memset(pc, 0, sizeof *pc);
@@ -433,9 +605,10 @@ poll_counts(struct poll *p, struct store_poll_counts *pc, int *answered)
 	*answered = 0;
 	for (i = 0; i < p->nregs; i++) {
 		registry_get_counts(p->regs[i], &c);
-		pc->requests += c.requests;
+		poll_gets(p, i, &c, &mgets, &tgets);
+		pc->requests += c.requests;	/* tag-list GETs too */
 		pc->heads += c.heads;
-		pc->gets += c.gets;
+		pc->gets += mgets;
 		pc->errors += c.errors;
 		pc->throttled += c.throttled;
 		if (c.ratelimit_remaining >= 0 &&
@@ -452,7 +625,7 @@ poll_counts(struct poll *p, struct store_poll_counts *pc, int *answered)
 	}
 }
 
-/* Run the loop until every operation ended. */
+/* Run the loop until the digests, then the tag lists, are all in. */
 static int
 poll_run(struct poll *p)
 {
@@ -476,6 +649,9 @@ poll_run(struct poll *p)
 	}
 	p->auth = auth_create(&p->loop, p->http);
 	poll_start(p);
+	if (p->pending > 0)
+		uv_run(&p->loop, UV_RUN_DEFAULT);
+	poll_start_tags(p);
 	if (p->pending > 0)
 		uv_run(&p->loop, UV_RUN_DEFAULT);
 	return (0);
@@ -510,6 +686,13 @@ poll_cleanup(struct poll *p)
 		free(t->error);
 	}
 	free(p->targets);
+	for (i = 0; i < p->nrepos; i++) {
+		free(p->repos[i].identity);
+		free(p->repos[i].repo);
+		free(p->repos[i].error);
+	}
+	free(p->repos);
+	free(p->mgets);
 	store_close(p->store);
 }
 
@@ -605,8 +788,10 @@ const struct cmd_entry cmd_poll_entry = {
 	"Resolve each REF (default: every image:tag of the catalog) to its\n"
 	"current digest with one HEAD per distinct registry, repository and\n"
 	"tag, record it in the history database, fetch the platforms of a\n"
-	"new image index once, and print what changed (new and moved tags)\n"
-	"with a summary per registry.  Exit status: 0 if a registry answered,\n"
+	"new image index once, list and record the tags of each repository\n"
+	"(once per cache_ttl), and print what changed (new and moved tags)\n"
+	"with a summary per registry.  A failed tag list is reported but does\n"
+	"not change the exit status.  Exit status: 0 if a registry answered,\n"
 	"2 usage or configuration error, 3 if the database is unusable or no\n"
 	"registry answered.",
 	cmd_poll_options, cmd_poll_exec

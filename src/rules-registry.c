@@ -1,7 +1,8 @@
 /*
  * The rules that need registry data, judged from the history database
- * alone: stale-digest, unknown-digest, missing-tag, stale-tag.  What the
- * database has never seen is counted as unknown, never called fresh.
+ * alone: stale-digest, unknown-digest, missing-tag, stale-tag, and
+ * outdated from the repository's tag list.  What the database has never
+ * seen is counted as unknown, never called fresh.
  */
 #include "autoconf.h"
 
@@ -10,9 +11,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "eol.h"
 #include "log.h"
 #include "rules.h"
 #include "store.h"
+#include "version.h"
 #include "xmalloc.h"
 
 #define RREG_DAY	(24 * 60 * 60)
@@ -255,6 +258,60 @@ rreg_stale_tag(struct rreg_ctx *rc, const struct scan_ref *r,
 	finding_evidence(f, "newest_tag", "%s", newest->name);
 }
 
+static const char *
+rreg_level_name(int level)
+{
+	switch (level) {
+	case VERSION_MAJOR:
+		return ("major");
+	case VERSION_MINOR:
+		return ("minor");
+	default:
+		return ("patch");
+	}
+}
+
+/*
+ * outdated: the best newer tag of the pin's family in the last tag list,
+ * supported and LTS release tracks preferred.  The levels are nested
+ * ranges (MAJOR holds MINOR holds PATCH), so one search at MAJOR finds the
+ * highest level that has a candidate.
+ */
+static void
+rreg_outdated(struct rreg_ctx *rc, const struct scan_ref *r,
+    const struct rreg_repo *rr, const char *tag)
+{
+	struct version_eol	 ve;
+	struct finding		*f;
+	const char		**names, *best = NULL;
+	size_t			 i, n = 0;
+	int			 level;
+
+	names = xreallocarray(NULL, rr->ntags + 1, sizeof *names);
+	for (i = 0; i < rr->ntags; i++) {
+		if (rr->tags[i].listed && rr->tags[i].gone_since == 0)
+			names[n++] = rr->tags[i].name;
+	}
+	memset(&ve, 0, sizeof ve);
+	ve.image = eol_image_find(&r->ref);
+	ve.now = rc->now;
+	ve.warn_days = rc->conf->eol_warn_days;
+	if (version_newer_track(tag, names, n, VERSION_MAJOR,
+	    version_eol_track, &ve, &best) != 0)
+		goto out;
+	level = version_upgrade_level(tag, best);
+	if (level == -1)
+		goto out;
+	f = findings_add(rc->out, RULE_OUTDATED, rreg_sev(rc, RULE_OUTDATED),
+	    r, "%s: %s is newer (%s)", r->text, best, rreg_level_name(level));
+	finding_evidence(f, "newest", "%s", best);
+	finding_evidence(f, "level", "%s", rreg_level_name(level));
+	/* The digest is dropped: a pin is re-resolved for the new tag. */
+	f->suggestion = ref_with(&r->ref, best, NULL);
+out:
+	free(names);
+}
+
 /* Judge one reference; 1 if it was checked, 0 if there was no data. */
 static int
 rreg_check_ref(struct rreg_ctx *rc, const struct scan_ref *r)
@@ -285,8 +342,13 @@ rreg_check_ref(struct rreg_ctx *rc, const struct scan_ref *r)
 		checked = 1;
 		goto out;
 	}
+	if (rr.fetched) {
+		checked = 1;
+		if (rreg_sev(rc, RULE_OUTDATED) != SEV_OFF)
+			rreg_outdated(rc, r, &rr, tag);
+	}
 	if (t == NULL || t->digest == NULL)
-		goto out;	/* never resolved: nothing to judge */
+		goto out;	/* never resolved: no digest to judge */
 	checked = 1;
 	if (r->ref.digest != NULL && rreg_digest(rc, r, &rr, tag, t) != 0)
 		checked = 0;

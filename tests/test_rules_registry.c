@@ -3,7 +3,8 @@
  * a temporary directory through the store's write API at chosen times:
  * stale-digest (and how many rebuilds behind, moving back and forth),
  * platform manifests, unknown-digest, missing-tag, stale-tag, severities
- * from the configuration, and references the history never saw.
+ * from the configuration, and references the history never saw; outdated
+ * against real tag lists (tests/data/version-families, TESTDATA).
  */
 #include "autoconf.h"
 
@@ -141,6 +142,53 @@ tags_at(struct fixture *fx, const char *const *tags, size_t n, time_t when)
 	if (store_record_tags(fx->store, REPO, tags, NULL, n, when,
 	    &cause) != 0)
 		fail_msg("store_record_tags: %s", cause);
+}
+
+/*
+ * Record the tag list tests/data/version-families/NAME.tags of repo, plus
+ * the older tags given before a NULL (the file lists current tags only).
+ */
+static void
+tags_file_at(struct fixture *fx, const char *repo, const char *name,
+    time_t when, ...)
+{
+	const char	*dir = getenv("TESTDATA"), *extra;
+	char		*path, *cause = NULL, line[512], **tags = NULL;
+	size_t		 n = 0, i;
+	va_list		 ap;
+	FILE		*f;
+
+	if (dir == NULL)
+		fail_msg("TESTDATA is not set");
+	xasprintf(&path, "%s/version-families/%s.tags", dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	free(path);
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		tags = xreallocarray(tags, n + 1, sizeof *tags);
+		tags[n++] = xstrdup(line);
+	}
+	fclose(f);
+	assert_true(n > 10);
+	va_start(ap, when);
+	for (;;) {
+		extra = va_arg(ap, const char *);
+		if (extra == NULL)
+			break;
+		tags = xreallocarray(tags, n + 1, sizeof *tags);
+		tags[n++] = xstrdup(extra);
+	}
+	va_end(ap);
+	if (store_record_tags(fx->store, repo, (const char *const *)tags,
+	    NULL, n, when, &cause) != 0)
+		fail_msg("store_record_tags: %s", cause);
+	for (i = 0; i < n; i++)
+		free(tags[i]);
+	free(tags);
 }
 
 static void
@@ -434,6 +482,123 @@ test_rules_registry_unknown_image(void **state)
 	assert_int_equal(fx->st.checked, 0);
 }
 
+#define AUG21	((time_t)1787270400)	/* 2026-08-21T00:00:00Z */
+
+/* The finding of rule for the reference text; fails when absent. */
+static const struct finding *
+find_rule(struct fixture *fx, enum rule_id rule, const char *text)
+{
+	size_t	 i;
+
+	for (i = 0; i < fx->fs.n; i++) {
+		if (fx->fs.v[i].rule == rule &&
+		    strcmp(fx->fs.v[i].text, text) == 0)
+			return (&fx->fs.v[i]);
+	}
+	fail_msg("no finding of rule %d for %s", (int)rule, text);
+	return (NULL);
+}
+
+/* Each level, LTS preferred, the digest dropped from the suggestion. */
+static void
+test_rules_registry_outdated_levels(void **state)
+{
+	struct fixture		*fx = *state;
+	const struct finding	*f;
+
+	tags_file_at(fx, REPO, "node", AUG21, "22.1.0-alpine",
+	    "24.1.0-alpine", (char *)NULL);
+	tags_file_at(fx, "docker.io/library/python", "python", AUG21,
+	    "3.12.1-slim-bookworm", "3.14.1-slim-bookworm", (char *)NULL);
+	tags_file_at(fx, "docker.io/library/alpine", "alpine", AUG21,
+	    "3.24.0", (char *)NULL);
+	add_ref(fx, "node:22.1.0-alpine@" DA);
+	add_ref(fx, "node:24.1.0-alpine");
+	add_ref(fx, "python:3.12.1-slim-bookworm");
+	add_ref(fx, "python:3.14.1-slim-bookworm");
+	add_ref(fx, "alpine:3.24.0");
+	add_ref(fx, "node:26.7.0-alpine");	/* the newest */
+	add_ref(fx, "node:lts-alpine");		/* no version */
+	run(fx, AUG21 + DAY);
+	assert_int_equal(fx->fs.n, 5);
+	assert_int_equal(fx->st.checked, 7);
+	assert_int_equal(fx->st.unknown, 0);
+
+	/* 26 is newer but not LTS before 2026-10-28: 24 is preferred. */
+	f = find_rule(fx, RULE_OUTDATED, "node:22.1.0-alpine@" DA);
+	assert_int_equal(f->severity, SEV_WARNING);
+	assert_string_equal(f->message, "node:22.1.0-alpine@" DA
+	    ": 24.19.0-alpine is newer (major)");
+	assert_string_equal(evidence(f, "newest"), "24.19.0-alpine");
+	assert_string_equal(evidence(f, "level"), "major");
+	assert_string_equal(f->suggestion, "node:24.19.0-alpine");
+
+	f = find_rule(fx, RULE_OUTDATED, "node:24.1.0-alpine");
+	assert_string_equal(evidence(f, "newest"), "24.19.0-alpine");
+	assert_string_equal(evidence(f, "level"), "minor");
+	assert_contains(f->message, "(minor)");
+
+	f = find_rule(fx, RULE_OUTDATED, "python:3.12.1-slim-bookworm");
+	assert_string_equal(evidence(f, "newest"), "3.14.7-slim-bookworm");
+	assert_string_equal(evidence(f, "level"), "minor");
+	assert_string_equal(f->suggestion, "python:3.14.7-slim-bookworm");
+
+	/* 3.15.0rc1 is no candidate for a stable pin. */
+	f = find_rule(fx, RULE_OUTDATED, "python:3.14.1-slim-bookworm");
+	assert_string_equal(evidence(f, "newest"), "3.14.7-slim-bookworm");
+	assert_string_equal(evidence(f, "level"), "patch");
+
+	f = find_rule(fx, RULE_OUTDATED, "alpine:3.24.0");
+	assert_string_equal(f->message, "alpine:3.24.0: 3.24.1 is newer "
+	    "(patch)");
+	assert_string_equal(f->suggestion, "alpine:3.24.1");
+}
+
+/* Only listed tags are candidates; one past end of life still counts. */
+static void
+test_rules_registry_outdated_listed(void **state)
+{
+	struct fixture		*fx = *state;
+	const struct finding	*f;
+	const char		*first[] = { "20.18.1-alpine", "20.19.2-alpine",
+				    "20.19.3-alpine", "20.19.2" };
+	const char		*second[] = { "20.18.1-alpine",
+				    "20.19.2-alpine", "20.19.2" };
+
+	tags_at(fx, first, 4, T0);
+	tags_at(fx, second, 3, T0 + DAY);	/* 20.19.3-alpine is gone */
+	add_ref(fx, "node:20.18.1-alpine");
+	run(fx, AUG21);
+	f = only(fx, RULE_OUTDATED);
+	assert_string_equal(f->message, "node:20.18.1-alpine: 20.19.2-alpine "
+	    "is newer (minor)");
+	assert_string_equal(f->suggestion, "node:20.19.2-alpine");
+
+	fx->conf->severity[RULE_OUTDATED] = SEV_ERROR;
+	run(fx, AUG21);
+	assert_int_equal(only(fx, RULE_OUTDATED)->severity, SEV_ERROR);
+	fx->conf->severity[RULE_OUTDATED] = SEV_OFF;
+	run(fx, AUG21);
+	assert_int_equal(fx->fs.n, 0);
+	assert_int_equal(fx->st.checked, 1);
+}
+
+/* Without a fetched tag list there is nothing to compare: unknown. */
+static void
+test_rules_registry_outdated_never_listed(void **state)
+{
+	struct fixture	*fx = *state;
+
+	digest_at(fx, REPO, "20.18.1-alpine", DA, T0);
+	digest_at(fx, REPO, "20.19.2-alpine", DB, T0);
+	add_ref(fx, "node:20.18.1-alpine");	/* resolved: checked */
+	add_ref(fx, "node:20.1.0-alpine");	/* never seen: unknown */
+	run(fx, T0 + DAY);
+	assert_int_equal(fx->fs.n, 0);
+	assert_int_equal(fx->st.checked, 1);
+	assert_int_equal(fx->st.unknown, 1);
+}
+
 int
 main(void)
 {
@@ -448,6 +613,9 @@ main(void)
 		T(test_rules_registry_stale_tag),
 		T(test_rules_registry_severity_config),
 		T(test_rules_registry_unknown_image),
+		T(test_rules_registry_outdated_levels),
+		T(test_rules_registry_outdated_listed),
+		T(test_rules_registry_outdated_never_listed),
 #undef T
 	};
 	return (cmocka_run_group_tests(tests, NULL, NULL));

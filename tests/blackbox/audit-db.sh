@@ -3,7 +3,7 @@
 # against the loopback harness registry: stale-digest after a re-push (for
 # the index and for a platform manifest), fresh pins, --offline's data age,
 # the default database path, and no database at all (a notice, no registry
-# findings, --fail-on still decides).
+# findings, --fail-on still decides); outdated from the polled tag list.
 . "$(dirname "$0")/lib.sh"
 
 R="/usr/bin/python3 $top_srcdir/tests/harness/registry.py"
@@ -120,5 +120,26 @@ expect_grep "$TMP/out" "^note: no history database"
 # A file that is not a database: operational failure.
 echo garbage >"$TMP/bad.db"
 expect_status 3 "$TAGDRIFT" audit --db "$TMP/bad.db" "$TMP/src/old"
+
+# outdated: a pin to an older pushed tag, judged from the tag list poll
+# recorded (the new tag makes poll list again despite cache_ttl).
+old=$($R push "$ADDR" library/node:20.18.1-alpine --seed 5)
+$R push "$ADDR" library/node:20.19.2-alpine --seed 6 >/dev/null
+expect_status 0 "$TAGDRIFT" poll --db "$DB" --format json \
+    "$IMG:20.18.1-alpine"
+expect_jq "$TMP/out" '.tag_lists[0].tags == 3' "the new tags were listed"
+mkdir -p "$TMP/src/outdated"
+printf 'FROM %s:20.18.1-alpine@%s\n' "$IMG" "$old" \
+    >"$TMP/src/outdated/Dockerfile"
+expect_status 0 "$TAGDRIFT" audit --db "$DB" --format json \
+    "$TMP/src/outdated"
+expect_jq "$TMP/out" "[.findings[] | select(.rule == \"outdated\")] == [{
+    \"rule\": \"outdated\", \"severity\": \"warning\",
+    \"file\": \"Dockerfile\", \"line\": 1, \"column\": 6,
+    \"text\": \"$IMG:20.18.1-alpine@$old\",
+    \"message\": \"$IMG:20.18.1-alpine@$old: 20.19.2-alpine is newer (minor)\",
+    \"suggestion\": \"$IMG:20.19.2-alpine\",
+    \"evidence\": {\"newest\": \"20.19.2-alpine\", \"level\": \"minor\"}}]" \
+    "outdated names the newer tag, the digest dropped"
 
 finish
