@@ -154,7 +154,8 @@ cmd_audit_notice(struct store *s, const char *path, int offline,
 
 	if (s == NULL)
 		xasprintf(&age, "no history database at %s: the registry rules "
-		    "(stale-digest, unknown-digest, missing-tag, stale-tag) "
+		    "(stale-digest, unknown-digest, missing-tag, stale-tag, "
+		    "outdated) "
 		    "were not checked", path);
 	else if (offline) {
 		rc = store_poll_last(s, &poll, &cause);

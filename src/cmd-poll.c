@@ -554,8 +554,8 @@ poll_print_text(struct poll *p)
 
 	for (i = 0; i < p->ntargets; i++) {
 		t = &p->targets[i];
-		if (t->status == REGISTRY_OK && t->change == STORE_SAME &&
-		    p->ctx->verbose == 0)
+		if (t->status == REGISTRY_OK && ((t->change == STORE_SAME &&
+		    p->ctx->verbose == 0) || p->ctx->quiet))
 			continue;
 		printf("%-9s %s:%s", poll_status_name(t), t->identity, t->tag);
 		if (t->change == STORE_MOVED && t->status == REGISTRY_OK)

@@ -112,6 +112,15 @@ expect_status 0 "$TAGDRIFT" poll --db "$DB" "$ADDR/library/node:20"
 expect_grep "$TMP/out" "^moved +$ADDR/library/node:20 $d1 -> $d3"
 expect_grep "$TMP/out" "^$ADDR: 2 requests \(1 HEAD, 1 GET, 0 tag list GET\)"
 
+# -q prints only errors: a move and the summary stay quiet.
+d4=$($R push "$ADDR" library/node:20 --platforms linux/amd64,linux/arm64 \
+    --seed 3)
+expect_status 0 "$TAGDRIFT" -q poll --db "$DB" "$ADDR/library/node:20"
+[ ! -s "$TMP/out" ] && ok || fail "poll -q printed: $(head -3 "$TMP/out")"
+expect_status 0 "$TAGDRIFT" history --db "$DB" --format json \
+    "$ADDR/library/node:20"
+expect_jq "$TMP/out" ".periods[0].digest == \"$d4\"" "-q still records"
+
 # No REF: the catalog's image:tags (scratch skipped); RateLimit recorded.
 cat >"$TMP/tagdrift.conf" <<EOF
 [image $ADDR/team/app]
