@@ -121,7 +121,7 @@ int	 store_poll_begin(struct store *, time_t now, int64_t *id,
 	     char **cause);
 int	 store_poll_finish(struct store *, int64_t id, time_t now,
 	     const struct store_poll_counts *, char **cause);
-/* The latest poll (finished or not). */
+/* The latest poll (finished or not): 1 and *p, 0 when none, -1 on error. */
 int	 store_poll_last(struct store *, struct store_poll *, char **cause);
 
 /*

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ struct tpoll {
 	struct registry		*reg;
 	struct auth		*auth;
 	const struct registry_conf *conf;
+	const struct http_opts	*opts;		/* NULL: engine defaults */
 	size_t			 cached;
 	int			 pending;
 	int			 calls;
@@ -264,10 +266,11 @@ tpoll_init(struct tpoll *t)
 {
 	struct http			*h;
 	const struct registry_conf	*conf = t->conf;
+	const struct http_opts		*opts = t->opts;
 
 	memset(t, 0, sizeof *t);
 	t->f = gfix;
-	h = http_create(uv_default_loop(), NULL, NULL);
+	h = http_create(uv_default_loop(), opts, NULL);
 	assert_non_null(h);
 	t->auth = auth_create(uv_default_loop(), h);
 	t->reg = registry_create(uv_default_loop(), h, t->auth, gfix->store,
@@ -947,6 +950,466 @@ test_registry_digest_of(void **state)
 	assert_false(registry_is_index_type(NULL));
 }
 
+/* Milliseconds on a monotonic clock. */
+static uint64_t
+now_ms(void)
+{
+	return (uv_hrtime() / 1000000);
+}
+
+/* The peak resident size of this process, in KiB. */
+static long
+maxrss_kb(void)
+{
+	struct rusage	 ru;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return (ru.ru_maxrss);
+}
+
+/* A 429 without Retry-After: retried after the exponential backoff. */
+static void
+test_registry_retry_backoff(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+	uint64_t	 t0, ms;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "backoff/app:1", "--seed 1");
+	fault("--method HEAD --path /backoff/app/manifests/ --status 429");
+	t0 = now_ms();
+	poll_one(&t, "backoff/app", "1");
+	ms = now_ms() - t0;
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.throttled, 1);
+	assert_int_equal(t.counts.heads, 2);
+	assert_true(ms >= REGISTRY_BACKOFF_MS);
+	assert_true(ms < 5000);
+	assert_int_equal(count_log_wait("HEAD /v2/backoff/app/manifests/1 429",
+	    1), 1);
+	assert_int_equal(nperiods("backoff/app", "1"), 1);
+}
+
+/*
+ * A stalled HEAD (no answer at all) and a stalled index GET (headers, then
+ * nothing) each time out within the engine's timeout and are retried.
+ */
+static void
+test_registry_stalled(void **state)
+{
+	struct tpoll		 t;
+	struct http_opts	 o;
+	char			 d[160];
+	uint64_t		 t0, ms;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	memset(&o, 0, sizeof o);
+	o.timeout_ms = 400;
+	push(d, sizeof d, "stall/app:1", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 41");
+	fault("--method HEAD --path /stall/app/manifests/1$ --delay 6");
+	fault("--method GET --path /stall/app/manifests/sha256: --stall 6");
+	t.opts = &o;
+	t0 = now_ms();
+	poll_one(&t, "stall/app", "1");
+	ms = now_ms() - t0;
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.heads, 2);
+	assert_int_equal(t.index_calls, 1);
+	assert_int_equal(t.index_status, REGISTRY_OK);
+	assert_int_equal(t.counts.gets, 2);
+	assert_int_equal(t.count, 2);
+	/* Two timeouts and two backoffs, less than one stall. */
+	assert_true(ms < 5000);
+	assert_int_equal(store_index_known(gfix->store, d, NULL), 1);
+	assert_int_equal(nperiods("stall/app", "1"), 1);
+}
+
+/* A body cut short of its Content-Length is never hashed: retried. */
+static void
+test_registry_truncated_body(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "trunc/app:1", "--seed 6");
+	fault("--method HEAD --path /trunc/app/manifests/ --status 200 "
+	    "--body '{}'");
+	fault("--method GET --path /trunc/app/manifests/1$ --truncate 40");
+	poll_one(&t, "trunc/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.counts.heads, 1);
+	assert_int_equal(t.counts.gets, 2);
+	assert_int_equal(count_log_wait("GET /v2/trunc/app/manifests/1 200",
+	    2), 2);
+	assert_int_equal(nperiods("trunc/app", "1"), 1);
+}
+
+/* Invalid JSON for an index GET: the tag is recorded, the index is not. */
+static void
+test_registry_index_invalid_json(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "ijson/app:1", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 11");
+	fault("--method GET --path /ijson/app/manifests/sha256 --status 200 "
+	    "--body '{\"schemaVersion\":2,\"manifests\":[{\"digest\":'");
+	poll_one(&t, "ijson/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.index_calls, 1);
+	assert_int_equal(t.index_status, REGISTRY_INVALID);
+	assert_int_equal(t.counts.gets, 1);
+	assert_int_equal(store_index_known(gfix->store, d, NULL), 0);
+	assert_int_equal(nperiods("ijson/app", "1"), 1);
+}
+
+/* A 50 MB index body: refused at the cap, without holding 50 MB. */
+static void
+test_registry_index_huge(void **state)
+{
+	struct tpoll	 t;
+	char		 d[160];
+	long		 rss;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	push(d, sizeof d, "hugeidx/app:1", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 12");
+	fault("--method GET --path /hugeidx/app/manifests/sha256 --status 200 "
+	    "--body '{\"schemaVersion\":2,\"manifests\":[' "
+	    "--body-bytes 52428800");
+	rss = maxrss_kb();
+	poll_one(&t, "hugeidx/app", "1");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_string_equal(t.digest, d);
+	assert_int_equal(t.index_calls, 1);
+	assert_int_not_equal(t.index_status, REGISTRY_OK);
+	assert_int_equal(t.counts.gets, 1);
+	assert_true(maxrss_kb() - rss < 32 * 1024);
+	assert_int_equal(store_index_known(gfix->store, d, NULL), 0);
+	assert_int_equal(nperiods("hugeidx/app", "1"), 1);
+}
+
+/* List the tags of repo once; the result in t. */
+static void
+list_one(struct tpoll *t, const char *repo)
+{
+	struct http	*h;
+
+	h = tpoll_init(t);
+	assert_int_equal(registry_list_tags(t->reg, repo, tpoll_tags_cb, t),
+	    0);
+	t->pending = 1;
+	tpoll_drain(t, h);
+	assert_int_equal(t->calls, 1);
+}
+
+/* Tags the store lists for repo on the harness. */
+static size_t
+nstored_tags(const char *repo)
+{
+	struct store_tag	*tags;
+	size_t			 n = 0;
+	char			*id;
+
+	xasprintf(&id, "%s/%s", gfix->addr, repo);
+	assert_int_equal(store_tags(gfix->store, id, &tags, &n, NULL), 0);
+	store_tags_free(tags, n);
+	free(id);
+	return (n);
+}
+
+/* Invalid JSON and a 50 MB page for tags/list: failed, nothing stored. */
+static void
+test_registry_tags_hostile(void **state)
+{
+	struct tpoll	 t;
+	long		 rss;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	fault("--method GET --path /tjson/app/tags/list --status 200 "
+	    "--body '{\"name\":\"tjson/app\",\"tags\":[\"1\",'");
+	list_one(&t, "tjson/app");
+	assert_int_equal(t.status, REGISTRY_INVALID);
+	assert_int_equal(t.counts.gets, 1);
+	assert_int_equal(nstored_tags("tjson/app"), 0);
+
+	fault("--method GET --path /tbig/app/tags/list --status 200 "
+	    "--body '{\"name\":\"tbig/app\",\"tags\":[' --body-bytes 52428800");
+	rss = maxrss_kb();
+	list_one(&t, "tbig/app");
+	assert_int_not_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.counts.gets, 1);
+	assert_true(maxrss_kb() - rss < 32 * 1024);
+	assert_int_equal(nstored_tags("tbig/app"), 0);
+}
+
+/* One operation of the mixed poll. */
+struct mixop {
+	struct mix		*m;
+	const char		*repo;
+	const char		*tag;		/* NULL: list the tags */
+	enum registry_status	 status;
+	enum registry_status	 index_status;
+	int			 index_calls;
+	char			 digest[160];
+};
+
+struct mix {
+	struct registry	*reg;
+	int		 pending;
+	int		 failures;
+	int64_t		 changes;
+};
+
+static void
+mix_release(struct mix *m)
+{
+	if (--m->pending == 0)
+		uv_stop(uv_default_loop());
+}
+
+static void
+mix_index_cb(const struct registry_result *res, void *arg)
+{
+	struct mixop	*op = arg;
+
+	op->index_calls++;
+	op->index_status = res->status;
+	if (res->status != REGISTRY_OK)
+		op->m->failures++;
+	mix_release(op->m);
+}
+
+/* Record a resolved tag and fetch its index when new, as a poll does. */
+static void
+mix_head_cb(const struct registry_result *res, void *arg)
+{
+	struct mixop		*op = arg;
+	enum store_change	 ch;
+	char			*id;
+
+	op->status = res->status;
+	if (res->status != REGISTRY_OK)
+		op->m->failures++;
+	else {
+		snprintf(op->digest, sizeof op->digest, "%s", res->digest);
+		xasprintf(&id, "%s/%s", gfix->addr, op->repo);
+		assert_int_equal(store_record_digest(gfix->store, id, op->tag,
+		    res->digest, res->media_type, time(NULL), &ch, NULL), 0);
+		free(id);
+		if (ch != STORE_SAME)
+			op->m->changes++;
+		if (registry_is_index_type(res->media_type) &&
+		    store_index_known(gfix->store, res->digest, NULL) == 0) {
+			assert_int_equal(registry_get_index(op->m->reg,
+			    op->repo, res->digest, mix_index_cb, op), 0);
+			op->m->pending++;
+		}
+	}
+	mix_release(op->m);
+}
+
+static void
+mix_tags_cb(const struct registry_result *res, void *arg)
+{
+	struct mixop	*op = arg;
+
+	op->status = res->status;
+	if (res->status != REGISTRY_OK)
+		op->m->failures++;
+	mix_release(op->m);
+}
+
+/*
+ * One poll over healthy tags and one of each fault: the healthy tags are
+ * recorded, each failure is counted in the poll row, and no tag gets a
+ * digest it does not have.
+ */
+static void
+test_registry_mixed_poll(void **state)
+{
+	struct mixop		 ops[] = {
+		{ NULL, "mix/app", "t0", 0, 0, 0, "" },
+		{ NULL, "mix/app", "t1", 0, 0, 0, "" },
+		{ NULL, "mix/app", "multi", 0, 0, 0, "" },
+		{ NULL, "mix/app", "t2", 0, 0, 0, "" },	/* 429 */
+		{ NULL, "mix/app", "t3", 0, 0, 0, "" },	/* 503 */
+		{ NULL, "mix/app", "t4", 0, 0, 0, "" },	/* reset */
+		{ NULL, "mix/app", "t5", 0, 0, 0, "" },	/* stall */
+		{ NULL, "mix/app", "t6", 0, 0, 0, "" },	/* truncated */
+		{ NULL, "mix/app", "t7", 0, 0, 0, "" },	/* wrong digest */
+		{ NULL, "mix/app", "ijson", 0, 0, 0, "" },
+		{ NULL, "mix/app", "big", 0, 0, 0, "" },
+		{ NULL, "mix/app", NULL, 0, 0, 0, "" },
+		{ NULL, "mixj/app", NULL, 0, 0, 0, "" },
+		{ NULL, "mixb/app", NULL, 0, 0, 0, "" },
+	};
+	static const char *const healthy[] = { "t0", "t1", "multi", "ijson",
+		"big" };
+	const size_t		 nops = sizeof ops / sizeof ops[0];
+	struct store_poll_counts pc;
+	struct store_poll	 last;
+	struct registry_counts	 rc;
+	struct http_opts	 o;
+	struct auth		*auth;
+	struct http		*h;
+	struct mix		 m;
+	char			 single[160], multi[160], ijson[160];
+	char			 big[160], line[256], *id;
+	int64_t			 pid;
+	size_t			 i, j;
+	FILE			*p;
+
+	(void)state;
+	memset(&m, 0, sizeof m);
+	memset(&o, 0, sizeof o);
+	o.timeout_ms = 500;
+	xasprintf(&id, "%s many %s mix/app 8 --format 't{i}' --seed 30",
+	    gfix->harness, gfix->addr);
+	p = popen(id, "r");
+	free(id);
+	assert_non_null(p);
+	single[0] = '\0';
+	while (fgets(line, sizeof line, p) != NULL)
+		assert_true(sscanf(line, "%*s %159s", single) == 1);
+	assert_int_equal(pclose(p), 0);
+	assert_true(strncmp(single, "sha256:", 7) == 0);
+	push(multi, sizeof multi, "mix/app:multi", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 31");
+	push(ijson, sizeof ijson, "mix/app:ijson", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 32");
+	push(big, sizeof big, "mix/app:big", "--platforms linux/amd64,"
+	    "linux/arm64 --seed 33");
+
+	fault("--method HEAD --path /mix/app/manifests/t2$ --status 429 "
+	    "--times -1");
+	fault("--method HEAD --path /mix/app/manifests/t3$ --status 503 "
+	    "--times -1");
+	fault("--method HEAD --path /mix/app/manifests/t4$ --drop --times -1");
+	fault("--method HEAD --path /mix/app/manifests/t5$ --delay 2 "
+	    "--times -1");
+	fault("--method HEAD --path /mix/app/manifests/t6$ --status 200 "
+	    "--body '{}' --times -1");
+	fault("--method GET --path /mix/app/manifests/t6$ --truncate 30 "
+	    "--times -1");
+	fault("--method HEAD --path /mix/app/manifests/t7$ --header "
+	    "'Docker-Content-Digest: sha256:"
+	    "11111111111111111111111111111111"
+	    "11111111111111111111111111111111' --times -1");
+	xasprintf(&id, "--method GET --path /mix/app/manifests/%s --status "
+	    "200 --body '{\"manifests\":' --times -1", ijson);
+	fault(id);
+	free(id);
+	xasprintf(&id, "--method GET --path /mix/app/manifests/%s --status "
+	    "200 --body '{\"manifests\":[' --body-bytes 52428800 --times -1",
+	    big);
+	fault(id);
+	free(id);
+	fault("--method GET --path /mixj/app/tags/list --status 200 "
+	    "--body '{\"tags\":[' --times -1");
+	fault("--method GET --path /mixb/app/tags/list --status 200 "
+	    "--body '{\"tags\":[' --body-bytes 52428800 --times -1");
+
+	assert_int_equal(store_poll_begin(gfix->store, time(NULL), &pid, NULL),
+	    0);
+	h = http_create(uv_default_loop(), &o, NULL);
+	assert_non_null(h);
+	auth = auth_create(uv_default_loop(), h);
+	m.reg = registry_create(uv_default_loop(), h, auth, gfix->store,
+	    gfix->addr, NULL, NULL);
+	assert_non_null(m.reg);
+	for (i = 0; i < nops; i++) {
+		ops[i].m = &m;
+		if (ops[i].tag != NULL)
+			assert_int_equal(registry_head_digest(m.reg,
+			    ops[i].repo, ops[i].tag, mix_head_cb, &ops[i]), 0);
+		else
+			assert_int_equal(registry_list_tags(m.reg,
+			    ops[i].repo, mix_tags_cb, &ops[i]), 0);
+		m.pending++;
+	}
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(m.pending, 0);
+	registry_get_counts(m.reg, &rc);
+	registry_free(m.reg);
+	auth_free(auth);
+	http_free(h);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(uv_default_loop()), 0);
+	fault("--clear");
+
+	memset(&pc, 0, sizeof pc);
+	pc.requests = rc.requests;
+	pc.heads = rc.heads;
+	pc.gets = rc.gets;
+	pc.errors = rc.errors;
+	pc.throttled = rc.throttled;
+	pc.changes = m.changes;
+	pc.ratelimit_remaining = rc.ratelimit_remaining;
+	assert_int_equal(store_poll_finish(gfix->store, pid, time(NULL), &pc,
+	    NULL), 0);
+	memset(&last, 0, sizeof last);
+	/* 1: a poll was found. */
+	assert_int_equal(store_poll_last(gfix->store, &last, NULL), 1);
+	assert_true(last.id == pid);
+	assert_true(last.finished != 0);
+	/* Six tags, two indexes, two tag lists. */
+	assert_int_equal(m.failures, 10);
+	assert_int_equal(last.counts.errors, 10);
+	assert_int_equal(last.counts.throttled, REGISTRY_MAX_ATTEMPTS);
+	assert_int_equal(last.counts.changes, 5);
+	assert_int_equal(last.counts.heads, rc.heads);
+
+	for (i = 0; i < nops; i++) {
+		int	 ok = 0;
+
+		for (j = 0; j < sizeof healthy / sizeof healthy[0]; j++) {
+			if (ops[i].tag != NULL &&
+			    strcmp(ops[i].tag, healthy[j]) == 0)
+				ok = 1;
+		}
+		if (ops[i].tag == NULL)
+			ok = strcmp(ops[i].repo, "mix/app") == 0;
+		if (ok)
+			assert_int_equal(ops[i].status, REGISTRY_OK);
+		else
+			assert_int_not_equal(ops[i].status, REGISTRY_OK);
+		if (ops[i].tag != NULL)
+			assert_int_equal(nperiods(ops[i].repo, ops[i].tag),
+			    ok ? 1 : 0);
+	}
+	assert_string_equal(ops[0].digest, single);
+	assert_string_equal(ops[1].digest, single);
+	assert_string_equal(ops[2].digest, multi);
+	assert_string_equal(ops[9].digest, ijson);
+	assert_string_equal(ops[10].digest, big);
+	assert_int_equal(ops[8].status, REGISTRY_INVALID);
+	assert_int_equal(ops[2].index_status, REGISTRY_OK);
+	assert_int_equal(ops[9].index_status, REGISTRY_INVALID);
+	assert_int_not_equal(ops[10].index_status, REGISTRY_OK);
+	assert_int_equal(store_index_known(gfix->store, multi, NULL), 1);
+	assert_int_equal(store_index_known(gfix->store, ijson, NULL), 0);
+	assert_int_equal(store_index_known(gfix->store, big, NULL), 0);
+	assert_int_equal(nstored_tags("mix/app"), 11);
+	assert_int_equal(nstored_tags("mixj/app"), 0);
+	assert_int_equal(nstored_tags("mixb/app"), 0);
+}
+
 int
 main(void)
 {
@@ -972,6 +1435,13 @@ main(void)
 		cmocka_unit_test(test_registry_auth_expiry),
 		cmocka_unit_test(test_registry_auth_second_401),
 		cmocka_unit_test(test_registry_auth_basic),
+		cmocka_unit_test(test_registry_retry_backoff),
+		cmocka_unit_test(test_registry_stalled),
+		cmocka_unit_test(test_registry_truncated_body),
+		cmocka_unit_test(test_registry_index_invalid_json),
+		cmocka_unit_test(test_registry_index_huge),
+		cmocka_unit_test(test_registry_tags_hostile),
+		cmocka_unit_test(test_registry_mixed_poll),
 	};
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
 }

@@ -342,18 +342,42 @@ class Front(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         no_body = self.command == "HEAD" or status in (204, 304) or \
             status < 200
+        shape = getattr(self, "shape", None) or {}
+        size = len(body)
+        if shape.get("body_bytes") is not None:
+            size = max(size, int(shape["body_bytes"]))
         if not no_body:
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(size))
         elif self.command == "HEAD" and not has_len and status not in \
                 (204, 304):
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(size))
         self.end_headers()
         if not no_body:
             try:
-                self.wfile.write(body)
+                self.send_body(body, size, shape)
             except OSError:
                 # The client gave up (timeout tests): nothing to answer.
                 self.close_connection = True
+
+    def send_body(self, body, size, shape):
+        """Write body padded with spaces to size bytes, streamed (so a big
+        body never sits in memory), after shape's stall, cut after
+        shape's truncate bytes (the connection then closes)."""
+        self.wfile.flush()
+        if shape.get("stall"):
+            time.sleep(float(shape["stall"]))
+        limit = size
+        if shape.get("truncate") is not None:
+            limit = min(size, int(shape["truncate"]))
+            self.close_connection = True
+        self.wfile.write(body[:limit])
+        sent = min(len(body), limit)
+        pad = b" " * 65536
+        while sent < limit:
+            k = min(len(pad), limit - sent)
+            self.wfile.write(pad[:k])
+            sent += k
+        self.wfile.flush()
 
     def tags(self, name, query, extra):
         q = urllib.parse.parse_qs(query, keep_blank_values=True)
@@ -400,7 +424,10 @@ class Front(http.server.BaseHTTPRequestHandler):
         u = urllib.parse.urlsplit(self.path)
         rule = self.server.faults.take(self.command, self.path)
         extra = {}
+        self.shape = None
         if rule is not None:
+            self.shape = {k: rule[k] for k in ("body_bytes", "truncate",
+                                               "stall") if k in rule}
             if rule.get("delay"):
                 time.sleep(float(rule["delay"]))
             if rule.get("drop"):
@@ -640,6 +667,16 @@ def cmd_fault(args):
             r["delay"] = args.delay
         if args.drop:
             r["drop"] = True
+        if args.body_bytes is not None:
+            if args.body_bytes < 0:
+                die("--body-bytes wants a size >= 0")
+            r["body_bytes"] = args.body_bytes
+        if args.truncate is not None:
+            if args.truncate < 0:
+                die("--truncate wants a size >= 0")
+            r["truncate"] = args.truncate
+        if args.stall:
+            r["stall"] = args.stall
         rules.append(r)
     tmp = p["faults"] + ".tmp"
     with open(tmp, "w") as f:
@@ -1104,6 +1141,14 @@ def main(argv):
                    help="seconds to wait before answering")
     s.add_argument("--drop", action="store_true",
                    help="close the connection without answering")
+    s.add_argument("--body-bytes", type=int,
+                   help="pad the body with spaces to this many bytes "
+                   "(streamed)")
+    s.add_argument("--truncate", type=int,
+                   help="send only this many body bytes, announcing the "
+                   "full length, then close")
+    s.add_argument("--stall", type=float, default=0.0,
+                   help="seconds to wait between the headers and the body")
     s.set_defaults(fn=cmd_fault)
 
     s = sub.add_parser("push", help="push a synthetic image")
