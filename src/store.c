@@ -891,37 +891,96 @@ store_tag_current(struct store *s, const char *repo, const char *tag,
 	return (rc);
 }
 
-int
-store_tag_periods(struct store *s, const char *repo, const char *tag,
-    struct store_period **pp, size_t *np, char **cause)
+/*
+ * Step st to its end, reading each row with read into a growing array of
+ * size-byte items; on failure release frees what was read.  *out is the
+ * caller's.
+ */
+static int
+store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+    void (*read)(sqlite3_stmt *, void *), void (*release)(void *, size_t),
+    void **out, size_t *np, char **cause)
 {
-	struct store_period	*p = NULL;
-	sqlite3_stmt		*st;
-	size_t			 n = 0, alloc = 0;
-	int			 rc;
+	char	*v = NULL;
+	size_t	 n = 0, alloc = 0;
+	int	 rc;
 
-	*pp = NULL;
-	*np = 0;
-	st = store_stmt(s, SQL_TAG_PERIODS, cause, "tt", repo, tag);
-	if (st == NULL)
-		return (-1);
 	for (;;) {
 		rc = store_step(s, st, cause);
 		if (rc != 1)
 			break;
 		if (n == alloc) {
 			alloc = alloc == 0 ? 8 : alloc * 2;
-			p = xreallocarray(p, alloc, sizeof *p);
+			v = xreallocarray(v, alloc, size);
 		}
-		store_period_read(st, &p[n++]);
+		read(st, v + n * size);
+		n++;
 	}
 	if (rc == -1) {
-		store_periods_free(p, n);
+		release(v, n);
 		return (-1);
 	}
-	*pp = p;
+	*out = v;
 	*np = n;
 	return (0);
+}
+
+/* store_rows adapters: typed readers and freers behind void pointers. */
+static void
+store_period_row(sqlite3_stmt *st, void *item)
+{
+	store_period_read(st, item);
+}
+
+static void
+store_periods_release(void *v, size_t n)
+{
+	store_periods_free(v, n);
+}
+
+static void
+store_tag_row(sqlite3_stmt *st, void *item);
+
+static void
+store_tags_release(void *v, size_t n)
+{
+	store_tags_free(v, n);
+}
+
+static void
+store_platform_row(sqlite3_stmt *st, void *item)
+{
+	struct store_platform	*p = item;
+
+	p->os = store_column_text(st, 0);
+	p->architecture = store_column_text(st, 1);
+	p->variant = store_column_text(st, 2);
+	p->digest = store_column_text(st, 3);
+}
+
+static void
+store_platforms_release(void *v, size_t n)
+{
+	store_platforms_free(v, n);
+}
+
+int
+store_tag_periods(struct store *s, const char *repo, const char *tag,
+    struct store_period **pp, size_t *np, char **cause)
+{
+	sqlite3_stmt	*st;
+	void		*v = NULL;
+	int		 rc;
+
+	*pp = NULL;
+	*np = 0;
+	st = store_stmt(s, SQL_TAG_PERIODS, cause, "tt", repo, tag);
+	if (st == NULL)
+		return (-1);
+	rc = store_rows(s, st, sizeof **pp, store_period_row,
+	    store_periods_release, &v, np, cause);
+	*pp = v;
+	return (rc);
 }
 
 int
@@ -960,37 +1019,29 @@ store_tag_read(sqlite3_stmt *st, struct store_tag *t)
 	t->nperiods = (size_t)sqlite3_column_int64(st, 8);
 }
 
+static void
+store_tag_row(sqlite3_stmt *st, void *item)
+{
+	store_tag_read(st, item);
+}
+
 int
 store_tags(struct store *s, const char *repo, struct store_tag **tp,
     size_t *np, char **cause)
 {
-	struct store_tag	*t = NULL;
-	sqlite3_stmt		*st;
-	size_t			 n = 0, alloc = 0;
-	int			 rc;
+	sqlite3_stmt	*st;
+	void		*v = NULL;
+	int		 rc;
 
 	*tp = NULL;
 	*np = 0;
 	st = store_stmt(s, SQL_TAGS, cause, "t", repo);
 	if (st == NULL)
 		return (-1);
-	for (;;) {
-		rc = store_step(s, st, cause);
-		if (rc != 1)
-			break;
-		if (n == alloc) {
-			alloc = alloc == 0 ? 16 : alloc * 2;
-			t = xreallocarray(t, alloc, sizeof *t);
-		}
-		store_tag_read(st, &t[n++]);
-	}
-	if (rc == -1) {
-		store_tags_free(t, n);
-		return (-1);
-	}
-	*tp = t;
-	*np = n;
-	return (0);
+	rc = store_rows(s, st, sizeof **tp, store_tag_row, store_tags_release,
+	    &v, np, cause);
+	*tp = v;
+	return (rc);
 }
 
 int
@@ -1016,37 +1067,19 @@ int
 store_index_platforms(struct store *s, const char *digest,
     struct store_platform **pp, size_t *np, char **cause)
 {
-	struct store_platform	*p = NULL;
-	sqlite3_stmt		*st;
-	size_t			 n = 0, alloc = 0;
-	int			 rc;
+	sqlite3_stmt	*st;
+	void		*v = NULL;
+	int		 rc;
 
 	*pp = NULL;
 	*np = 0;
 	st = store_stmt(s, SQL_INDEX_PLATFORMS, cause, "t", digest);
 	if (st == NULL)
 		return (-1);
-	for (;;) {
-		rc = store_step(s, st, cause);
-		if (rc != 1)
-			break;
-		if (n == alloc) {
-			alloc = alloc == 0 ? 8 : alloc * 2;
-			p = xreallocarray(p, alloc, sizeof *p);
-		}
-		p[n].os = store_column_text(st, 0);
-		p[n].architecture = store_column_text(st, 1);
-		p[n].variant = store_column_text(st, 2);
-		p[n].digest = store_column_text(st, 3);
-		n++;
-	}
-	if (rc == -1) {
-		store_platforms_free(p, n);
-		return (-1);
-	}
-	*pp = p;
-	*np = n;
-	return (0);
+	rc = store_rows(s, st, sizeof **pp, store_platform_row,
+	    store_platforms_release, &v, np, cause);
+	*pp = v;
+	return (rc);
 }
 
 int
