@@ -445,6 +445,42 @@ http_header_rel_has(const char *list, const char *rel)
 	}
 }
 
+/*
+ * The next ";name[=value]" parameter at s: 1 with *name, *len and *value
+ * (NULL when it has no '=', else the caller frees it), 0 when no ';'
+ * follows, -1 with *error.  *count counts them against the cap; link picks
+ * the wording of the messages.
+ */
+static int
+http_header_param(struct http_header_scan *s, size_t *count, int link,
+    const char **name, size_t *len, char **value, const char **error)
+{
+	*value = NULL;
+	http_header_skip_ows(s);
+	if (http_header_peek(s) != ';')
+		return (0);
+	s->i++;
+	http_header_skip_ows(s);
+	if (++*count > HTTP_HEADER_PARAMS_MAX) {
+		*error = link ? "too many link parameters" :
+		    "too many parameters";
+		return (-1);
+	}
+	*len = http_header_token(s, name);
+	if (*len == 0) {
+		*error = link ? "expected a link parameter" :
+		    "expected a parameter";
+		return (-1);
+	}
+	http_header_skip_ows(s);
+	if (http_header_peek(s) != '=')
+		return (1);
+	s->i++;
+	http_header_skip_ows(s);
+	*value = http_header_value(s, ",;", error);
+	return (*value == NULL ? -1 : 1);
+}
+
 /* The link-params after a target; *match when its first rel holds rel. */
 static const char *
 http_header_link_params(struct http_header_scan *s, const char *rel,
@@ -453,29 +489,15 @@ http_header_link_params(struct http_header_scan *s, const char *rel,
 	const char	*name, *error = NULL;
 	char		*value;
 	size_t		 len, n = 0;
-	int		 seen_rel = 0;
+	int		 rc, seen_rel = 0;
 
 	*match = 0;
 	for (;;) {
-		http_header_skip_ows(s);
-		if (http_header_peek(s) != ';')
-			return (NULL);
-		s->i++;
-		http_header_skip_ows(s);
-		if (++n > HTTP_HEADER_PARAMS_MAX)
-			return ("too many link parameters");
-		len = http_header_token(s, &name);
-		if (len == 0)
-			return ("expected a link parameter");
-		http_header_skip_ows(s);
-		if (http_header_peek(s) != '=')
-			continue;
-		s->i++;
-		http_header_skip_ows(s);
-		value = http_header_value(s, ",;", &error);
-		if (value == NULL)
-			return (error);
-		if (!seen_rel && http_header_eq(name, len, "rel")) {
+		rc = http_header_param(s, &n, 1, &name, &len, &value, &error);
+		if (rc <= 0)
+			return (rc == 0 ? NULL : error);
+		if (value != NULL && !seen_rel &&
+		    http_header_eq(name, len, "rel")) {
 			seen_rel = 1;
 			*match = http_header_rel_has(value, rel);
 		}
@@ -724,31 +746,18 @@ http_header_policy(struct http_header_scan *s, long long *q, long long *w)
 	const char	*name, *error = NULL;
 	char		*value;
 	size_t		 len, n = 0;
+	int		 rc;
 
 	*w = -1;
 	*q = http_header_number(s);
 	if (*q < 0)
 		return ("expected a number");
 	for (;;) {
-		http_header_skip_ows(s);
-		if (http_header_peek(s) != ';')
-			return (NULL);
-		s->i++;
-		http_header_skip_ows(s);
-		if (++n > HTTP_HEADER_PARAMS_MAX)
-			return ("too many parameters");
-		len = http_header_token(s, &name);
-		if (len == 0)
-			return ("expected a parameter");
-		http_header_skip_ows(s);
-		if (http_header_peek(s) != '=')
-			continue;
-		s->i++;
-		http_header_skip_ows(s);
-		value = http_header_value(s, ",;", &error);
-		if (value == NULL)
-			return (error);
-		if (*w == -1 && http_header_eq(name, len, "w") &&
+		rc = http_header_param(s, &n, 0, &name, &len, &value, &error);
+		if (rc <= 0)
+			return (rc == 0 ? NULL : error);
+		if (value != NULL && *w == -1 &&
+		    http_header_eq(name, len, "w") &&
 		    http_header_digits(value, w) != 0)
 			error = "window is not a number";
 		free(value);
