@@ -9,8 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -191,7 +193,8 @@ usage:
 struct config *
 cmd_config(struct cmd_ctx *ctx)
 {
-	int	 nerrors = 0;
+	char	*cause = NULL;
+	int	 i, nerrors = 0;
 
 	if (ctx->config != NULL)
 		return (ctx->config);
@@ -201,9 +204,34 @@ cmd_config(struct cmd_ctx *ctx)
 		fprintf(stderr, "%s: configuration has %d error%s\n",
 		    ctx->progname, nerrors, nerrors == 1 ? "" : "s");
 		ctx->exit_status = EXIT_USAGE;
-	} else
-		log_set_json(ctx->config->log_json);
+		return (NULL);
+	}
+	log_set_json(ctx->config->log_json);
+	for (i = 0; i < ctx->nmirrors; i++) {
+		if (config_add_mirror(ctx->config, ctx->mirrors[i],
+		    &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", ctx->progname, cause);
+			free(cause);
+			config_free(ctx->config);
+			ctx->config = NULL;
+			ctx->exit_status = EXIT_USAGE;
+			break;
+		}
+	}
 	return (ctx->config);
+}
+
+int
+cmd_add_mirror(struct cmd_ctx *ctx, const char *spec)
+{
+	if (ctx->nmirrors >= CMD_MAX_MIRRORS) {
+		fprintf(stderr, "%s: more than %d --mirror options\n",
+		    ctx->progname, CMD_MAX_MIRRORS);
+		ctx->exit_status = EXIT_USAGE;
+		return (-1);
+	}
+	ctx->mirrors[ctx->nmirrors++] = spec;
+	return (0);
 }
 
 int
@@ -278,22 +306,18 @@ cmd_format_time(time_t t, char *buf, size_t len)
  * print why and return NULL with ctx->exit_status set (2 for a bad
  * configuration, 3 for a missing or unusable database).
  */
+static char	*cmd_db_path(struct cmd_ctx *);
+
 struct store *
 cmd_open_store(struct cmd_ctx *ctx)
 {
 	struct store	*s = NULL;
-	struct config	*conf;
 	struct stat	 sb;
 	char		*path, *cause = NULL;
 
-	if (ctx->db_path != NULL)
-		path = xstrdup(ctx->db_path);
-	else {
-		conf = cmd_config(ctx);
-		if (conf == NULL)
-			return (NULL);
-		path = config_db_path(conf);
-	}
+	path = cmd_db_path(ctx);
+	if (path == NULL)
+		return (NULL);
 	ctx->exit_status = EXIT_OPFAIL;
 	memset(&sb, 0, sizeof sb);
 	if (stat(path, &sb) == -1 && errno == ENOENT)
@@ -309,4 +333,77 @@ cmd_open_store(struct cmd_ctx *ctx)
 		ctx->exit_status = EXIT_CLEAN;
 	free(path);
 	return (s);
+}
+
+/* The database path: --db, else the configured one; NULL on a bad config. */
+static char *
+cmd_db_path(struct cmd_ctx *ctx)
+{
+	struct config	*conf;
+
+	if (ctx->db_path != NULL)
+		return (xstrdup(ctx->db_path));
+	conf = cmd_config(ctx);
+	if (conf == NULL)
+		return (NULL);
+	return (config_db_path(conf));
+}
+
+struct store *
+cmd_open_store_rw(struct cmd_ctx *ctx)
+{
+	struct store	*s = NULL;
+	char		*path, *cause = NULL;
+
+	path = cmd_db_path(ctx);
+	if (path == NULL)
+		return (NULL);
+	ctx->exit_status = EXIT_OPFAIL;
+	if (store_open(path, STORE_MKDIR, 0, &s, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", ctx->progname, cause);
+		free(cause);
+	} else
+		ctx->exit_status = EXIT_CLEAN;
+	free(path);
+	return (s);
+}
+
+int
+cmd_net_open(struct cmd_ctx *ctx, const struct config *conf,
+    struct cmd_net *net)
+{
+	struct http_opts	 ho;
+	char			*cause = NULL;
+
+	memset(net, 0, sizeof *net);
+	if (uv_loop_init(&net->loop) != 0) {
+		fprintf(stderr, "%s: uv_loop_init failed\n", ctx->progname);
+		return (-1);
+	}
+	memset(&ho, 0, sizeof ho);
+	ho.max_per_host = (unsigned)conf->concurrency;
+	ho.timeout_ms = (unsigned)conf->timeout * 1000;
+	net->http = http_create(&net->loop, &ho, &cause);
+	if (net->http == NULL) {
+		fprintf(stderr, "%s: %s\n", ctx->progname, cause);
+		free(cause);
+		uv_loop_close(&net->loop);
+		return (-1);
+	}
+	net->auth = auth_create(&net->loop, net->http);
+	net->open = 1;
+	return (0);
+}
+
+void
+cmd_net_close(struct cmd_ctx *ctx, struct cmd_net *net)
+{
+	if (!net->open)
+		return;
+	auth_free(net->auth);
+	http_free(net->http);
+	uv_run(&net->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&net->loop) != 0)
+		fprintf(stderr, "%s: loop did not close\n", ctx->progname);
+	net->open = 0;
 }

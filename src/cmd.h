@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <uv.h>
+
 #define EXIT_CLEAN	0	/* nothing at or above --fail-on */
 #define EXIT_FINDINGS	1	/* findings at or above --fail-on */
 #define EXIT_USAGE	2	/* usage or configuration error */
@@ -17,7 +19,9 @@
 /* Returned by cmd_getopt: stop, and exit with ctx->exit_status. */
 #define CMD_GETOPT_EXIT	(-2)
 
+struct auth;
 struct config;
+struct http;
 struct store;
 
 struct cmd_option {
@@ -28,6 +32,8 @@ struct cmd_option {
 	const char	*help;
 };
 
+#define CMD_MAX_MIRRORS	64
+
 struct cmd_ctx {
 	const char	*progname;
 	const char	*config_path;
@@ -36,6 +42,8 @@ struct cmd_ctx {
 	int		 quiet;
 	int		 exit_status;
 	struct config	*config;
+	const char	*mirrors[CMD_MAX_MIRRORS];	/* --mirror R=URL */
+	int		 nmirrors;
 	/* Parser state for cmd_getopt. */
 	int		 optind;
 };
@@ -70,7 +78,12 @@ void			 cmd_help(FILE *, const char *, const struct cmd_entry *);
  */
 int			 cmd_getopt(struct cmd_ctx *, const struct cmd_entry *,
 			     int, char **, char **optarg_out);
-/* Load the configuration once; NULL (and exit status 2) if it is bad. */
+/* Remember a --mirror REGISTRY=URL; -1 and exit status 2 past the cap. */
+int			 cmd_add_mirror(struct cmd_ctx *, const char *);
+/*
+ * Load the configuration once, with the --mirror options over it; NULL
+ * (and exit status 2) if it is bad.
+ */
 struct config		*cmd_config(struct cmd_ctx *);
 /* Parse a YYYY-MM-DD date (midnight UTC); -1 and exit status 2 if bad. */
 int			 cmd_parse_date(struct cmd_ctx *, const char *,
@@ -85,6 +98,26 @@ const char		*cmd_format_time(time_t, char *, size_t);
  * bad configuration, 3 for a missing or unusable database).
  */
 struct store		*cmd_open_store(struct cmd_ctx *);
+/*
+ * Open the history database for writing, creating it (and its directory)
+ * when missing: --db, else the configured path.  NULL after printing why,
+ * with ctx->exit_status set.
+ */
+struct store		*cmd_open_store_rw(struct cmd_ctx *);
+
+/* A loop with the HTTP engine and token cache, for the commands that poll. */
+struct cmd_net {
+	uv_loop_t	 loop;
+	struct http	*http;
+	struct auth	*auth;
+	int		 open;
+};
+
+/* -1 after printing why. */
+int			 cmd_net_open(struct cmd_ctx *, const struct config *,
+			     struct cmd_net *);
+/* Free the engine and close the loop; a zeroed net is a no-op. */
+void			 cmd_net_close(struct cmd_ctx *, struct cmd_net *);
 /* Parse --format's value against a list; -1 and a message if unknown. */
 int			 cmd_choice(struct cmd_ctx *, const char *option,
 			     const char *value, const char *const *choices);

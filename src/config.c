@@ -68,7 +68,7 @@ const struct config_option config_options[] = {
 	  CONFIG_F_RELOAD, OFF(max_depth), 0,
 	  "Scans descend at most this many directory levels." },
 
-	{ "registries", "concurrency", CONFIG_INT, "4", 1, 64, NULL,
+	{ "registries", "concurrency", CONFIG_INT, "16", 1, 64, NULL,
 	  CONFIG_F_RELOAD, OFF(concurrency), 0,
 	  "Requests in flight per registry." },
 	{ "registries", "timeout", CONFIG_DURATION, "30s", 1,

@@ -173,6 +173,14 @@ const struct catalog_entry *config_catalog_find_id(const struct config *,
  * ~/.local/state tagdrift/history.db, else /var/lib/tagdrift/history.db.
  */
 char		*config_db_path(const struct config *);
+/*
+ * Apply --mirror REGISTRY=URL (spec) over c: requests for REGISTRY go to
+ * URL while history and findings keep its name.  A plain http:// URL is
+ * accepted on a loopback address (the registry is then insecure) or for a
+ * registry already insecure.  -1 and *cause when spec is bad.
+ */
+int		 config_add_mirror(struct config *, const char *spec,
+		     char **cause);
 /* The table entry for section and name, or NULL. */
 const struct config_option *config_option_find(const char *section,
 		     const char *name);

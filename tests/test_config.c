@@ -163,7 +163,7 @@ test_config_defaults(void **state)
 	for (i = 0; i < RULE_COUNT; i++)
 		assert_int_equal(c->severity[i], rules_table[i].severity);
 	assert_int_equal(c->nregistries, 0);
-	assert_int_equal(c->concurrency, 4);
+	assert_int_equal(c->concurrency, 16);
 	assert_int_equal(c->timeout, 30);
 	assert_null(c->webhook_url);
 	assert_int_equal(c->webhook_format, CONFIG_WEBHOOK_GENERIC);

@@ -52,10 +52,14 @@ expect_jq "$J" '(.notice // "") | test("not checked") | not' \
 # --fail-on decides the exit status of a warning.
 expect_status 1 "$TAGDRIFT" audit --db "$DB" --fail-on warning "$TMP/src/old"
 expect_grep "$TMP/out" "stale-digest"
-# The database is opened read-only: an audit adds nothing to it.
+# Every tag was seen within cache_ttl: the audit asks no registry and
+# adds nothing to the database (not even a poll row).
 sum=$(cksum <"$DB")
+nreq=$(wc -l <"$TMP/reg/requests.log")
 expect_status 0 "$TAGDRIFT" audit --db "$DB" "$TMP/src/old"
 [ "$(cksum <"$DB")" = "$sum" ] && ok || fail "audit wrote to the database"
+[ "$(wc -l <"$TMP/reg/requests.log")" -eq "$nreq" ] && ok ||
+	fail "audit asked the registry about tags seen within cache_ttl"
 
 # The old arm64 manifest: replaced by the new arm64 manifest.
 printf 'FROM %s:20@%s\n' "$IMG" "$arm1" >"$TMP/src/old/Dockerfile"
@@ -98,12 +102,12 @@ expect_jq "$TMP/out" '[.findings[] | select(.rule == "stale-digest" or
     .rule == "unknown-digest") | .rule] == ["unknown-digest"]' \
     "the default database is read"
 
-# No database: a notice, no registry findings, never fresh; exit per
-# --fail-on.
+# No database and --offline: a notice, no registry findings, never fresh;
+# exit per --fail-on.
 printf 'FROM %s:20@%s\n' "$IMG" "$d1" >"$TMP/src/old/Dockerfile"
 for fo in error warning; do
-	expect_status 0 "$TAGDRIFT" audit --db "$TMP/none.db" --format json \
-	    --fail-on "$fo" "$TMP/src/old"
+	expect_status 0 "$TAGDRIFT" audit --offline --db "$TMP/none.db" \
+	    --format json --fail-on "$fo" "$TMP/src/old"
 	expect_jq "$TMP/out" '[.findings[] | select(.rule == "stale-digest"
 	    or .rule == "unknown-digest" or .rule == "missing-tag" or
 	    .rule == "stale-tag")] == []' "no registry findings ($fo)"
@@ -112,10 +116,59 @@ for fo in error warning; do
 	    "1 reference not checked against a registry [(]no data[)]$")' \
 	    "no-database notice ($fo)"
 done
-expect_status 1 "$TAGDRIFT" audit --db "$TMP/none.db" --fail-on info \
-    "$TMP/src/old"
+expect_status 1 "$TAGDRIFT" audit --offline --db "$TMP/none.db" \
+    --fail-on info "$TMP/src/old"
 expect_grep "$TMP/out" "^note: no history database"
-[ ! -e "$TMP/none.db" ] && ok || fail "audit created a database"
+[ ! -e "$TMP/none.db" ] && ok || fail "audit --offline created a database"
+
+# Without --offline, audit asks the registry itself, through a database it
+# creates: the pinned digest was never the tag's (that history starts now).
+heads() {
+	grep -c "^HEAD /v2/library/node/manifests/20 " "$TMP/reg/requests.log"
+}
+h0=$(heads)
+expect_status 0 "$TAGDRIFT" audit --db "$TMP/new.db" --format json \
+    "$TMP/src/old"
+[ -s "$TMP/new.db" ] && ok || fail "audit did not create its database"
+expect_jq "$TMP/out" '[.findings[] | .rule] | index("unknown-digest") != null' \
+    "audit resolved the tag itself"
+expect_jq "$TMP/out" '.notice | test("^registries asked about 1 tag$")' \
+    "the notice counts what was asked"
+[ "$(heads)" -eq $((h0 + 1)) ] && ok || fail "audit made $(($(heads) - h0)) HEADs, want 1"
+# The current digest pinned: fresh.  A re-push within cache_ttl is not
+# seen (the history answers, no request); with cache_ttl = 0 it is.
+printf 'FROM %s:20@%s\n' "$IMG" "$d2" >"$TMP/src/new/Dockerfile"
+$R push "$ADDR" library/node:20 --platforms linux/amd64,linux/arm64 \
+    --seed 3 --json >"$TMP/push3.json"
+d3=$(jq -r .digest "$TMP/push3.json")
+h0=$(heads)
+expect_status 0 "$TAGDRIFT" audit --db "$TMP/new.db" --format json \
+    --fail-on warning "$TMP/src/new"
+[ "$(heads)" -eq "$h0" ] && ok || fail "a tag seen within cache_ttl was asked"
+expect_jq "$TMP/out" '[.findings[] | select(.rule == "stale-digest")] == []'
+expect_jq "$TMP/out" '.notice | test("^registries asked about 0 tags " +
+    "[(]1 more from the history, seen within cache_ttl[)]$")'
+printf '[general]\ncache_ttl = 0s\n' >"$TMP/ttl0.conf"
+expect_status 0 "$TAGDRIFT" -c "$TMP/ttl0.conf" audit --db "$TMP/new.db" \
+    --format json "$TMP/src/new"
+[ "$(heads)" -eq $((h0 + 1)) ] && ok || fail "cache_ttl = 0 did not ask"
+expect_jq "$TMP/out" ".findings[] | select(.rule == \"stale-digest\") |
+    .suggestion == \"$IMG:20@$d3\"" "the re-push seen with cache_ttl = 0"
+
+# A registry that does not answer: the offline rules still run, the
+# registry rules say unknown, the notice names the registry, the exit
+# status is the findings' (a port nothing listens on: connection refused).
+mkdir -p "$TMP/src/dead"
+printf 'FROM 127.0.0.1:1/library/dead:1\nFROM node:latest\n' \
+    >"$TMP/src/dead/Dockerfile"
+expect_status 1 timeout 60 "$TAGDRIFT" audit --db "$TMP/new.db" \
+    --format json --fail-on error "$TMP/src/dead"
+expect_jq "$TMP/out" '[.findings[] | .rule] | index("latest") != null' \
+    "the offline rules ran"
+expect_jq "$TMP/out" '.notice | test("127[.]0[.]0[.]1:1 did not answer ")' \
+    "the notice names the registry that did not answer"
+expect_jq "$TMP/out" '.notice | test("2 references not checked against a " +
+    "registry [(]no data[)]$")'
 
 # A file that is not a database: operational failure.
 echo garbage >"$TMP/bad.db"

@@ -6,7 +6,7 @@
 EX="$top_srcdir/examples"
 DAY=2026-12-04
 audit() {
-	"$TAGDRIFT" audit --as-of "$DAY" "$@"
+	"$TAGDRIFT" audit --offline --as-of "$DAY" "$@"
 }
 
 # The JSON document's shape.
@@ -64,11 +64,11 @@ expect_status 1 audit --fail-on warning "$TMP/warn"
 # its end in spring 2026, past it after 2026-04-30.
 mkdir -p "$TMP/eol"
 printf 'FROM node:20.18.1-alpine\n' >"$TMP/eol/Dockerfile"
-"$TAGDRIFT" audit --as-of 2025-06-01 --format json "$TMP/eol" >"$TMP/e1.json"
+"$TAGDRIFT" audit --offline --as-of 2025-06-01 --format json "$TMP/eol" >"$TMP/e1.json"
 expect_jq "$TMP/e1.json" 'any(.findings[]; .rule == "eol") | not' "node 20 supported in 2025"
-"$TAGDRIFT" audit --as-of 2026-03-01 --format json "$TMP/eol" >"$TMP/e2.json"
+"$TAGDRIFT" audit --offline --as-of 2026-03-01 --format json "$TMP/eol" >"$TMP/e2.json"
 expect_jq "$TMP/e2.json" '.findings[] | select(.rule == "eol") | .severity == "warning" and .evidence.days_left == "60"' "warned ahead of the date"
-"$TAGDRIFT" audit --as-of 2026-12-04 --format json "$TMP/eol" >"$TMP/e3.json"
+"$TAGDRIFT" audit --offline --as-of 2026-12-04 --format json "$TMP/eol" >"$TMP/e3.json"
 expect_jq "$TMP/e3.json" '.findings[] | select(.rule == "eol") | .severity == "error" and .evidence.days_past == "218"'
 
 # Configuration changes rules: unpinned on, eol off.
@@ -85,9 +85,9 @@ expect_jq "$TMP/out" '[.findings[].rule] == ["unpinned"]'
 mkdir -p "$TMP/r1/a" "$TMP/r2"
 printf 'FROM node:24-alpine\n' >"$TMP/r1/a/Dockerfile"
 printf 'FROM node:24-alpine\n' >"$TMP/r2/Dockerfile"
-(cd "$TMP" && "$TAGDRIFT" audit --format json r1/ r2 r2/Dockerfile) >"$TMP/multi.json"
+(cd "$TMP" && "$TAGDRIFT" audit --offline --format json r1/ r2 r2/Dockerfile) >"$TMP/multi.json"
 expect_jq "$TMP/multi.json" '[.references[].file] == ["r1/a/Dockerfile", "r2/Dockerfile", "r2/Dockerfile"]' "several roots"
-(cd "$TMP" && "$TAGDRIFT" audit --format json r1) >"$TMP/one.json"
+(cd "$TMP" && "$TAGDRIFT" audit --offline --format json r1) >"$TMP/one.json"
 expect_jq "$TMP/one.json" '[.references[].file] == ["a/Dockerfile"]' "one root"
 
 # -o writes the report to a file.

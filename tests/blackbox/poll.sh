@@ -138,6 +138,26 @@ expect_jq "$TMP/out" '[.results[] | .status] == ["unchanged", "not-found"]'
 expect_jq "$TMP/out" '.registries[0].ratelimit_remaining == 7'
 $R fault "$TMP/reg" --clear >/dev/null
 
+# --mirror: Docker Hub's node:20 asked at the loopback registry, recorded
+# under its own name.
+cur=$($R digest "$ADDR" library/node:20)
+before=$(nlog "^HEAD /v2/library/node/manifests/20 ")
+expect_status 0 "$TAGDRIFT" poll --db "$TMP/mirror.db" --format json \
+    --mirror "docker.io=http://$ADDR/" node:20
+expect_jq "$TMP/out" ".results[0].image == \"docker.io/library/node\" and
+    .results[0].digest == \"$cur\" and
+    .registries[0].name == \"docker.io\" and
+    .registries[0].base == \"http://$ADDR\"" "a mirror keeps the name"
+[ "$(nlog "^HEAD /v2/library/node/manifests/20 ")" -eq $((before + 1)) ] &&
+	ok || fail "the mirror was not asked"
+expect_status 0 "$TAGDRIFT" history --db "$TMP/mirror.db" --format json node:20
+expect_jq "$TMP/out" ".periods[0].digest == \"$cur\""
+expect_status 2 "$TAGDRIFT" poll --db "$DB" --mirror docker.io node:20
+expect_grep "$TMP/err" "want REGISTRY=URL"
+expect_status 2 "$TAGDRIFT" poll --db "$DB" \
+    --mirror docker.io=http://mirror.example node:20
+expect_grep "$TMP/err" "plain http:// needs insecure"
+
 # Usage errors.
 expect_status 2 "$TAGDRIFT" poll --db "$DB" 'UPPER:tag'
 expect_status 2 "$TAGDRIFT" poll --db "$DB" --format xml "$ADDR/team/app:1.0"

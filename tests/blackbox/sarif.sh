@@ -3,7 +3,7 @@
 # what GitHub code scanning needs: rule metadata, levels, file regions.
 . "$(dirname "$0")/lib.sh"
 
-"$TAGDRIFT" audit --as-of 2026-12-04 --format sarif "$top_srcdir/examples" \
+"$TAGDRIFT" audit --offline --as-of 2026-12-04 --format sarif "$top_srcdir/examples" \
     >"$TMP/out.sarif"
 st=$?
 [ "$st" -eq 1 ] && ok || fail "audit --format sarif exit $st, want 1"
