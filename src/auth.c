@@ -5,8 +5,11 @@
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -21,6 +24,7 @@
 #define AUTH_MAX_TOKEN		8192	/* bytes of one token */
 #define AUTH_MAX_LIFETIME	86400	/* seconds believed at most */
 #define AUTH_MAX_URL		65536	/* bytes of a token request URL */
+#define AUTH_MAX_DOCKER		(1024 * 1024)	/* bytes of config.json */
 
 struct auth_token {
 	char	*key;		/* origin, realm, service, scope; "\n" apart */
@@ -34,6 +38,13 @@ struct auth_hint {
 	char	*prefix;	/* the key up to the scope */
 };
 
+/* The credentials of one registry in Docker's config.json. */
+struct auth_docker {
+	char	*host;		/* as auth_docker_host gives it */
+	char	*username;
+	char	*password;
+};
+
 struct auth {
 	uv_loop_t		*loop;
 	struct http		*http;
@@ -41,9 +52,17 @@ struct auth {
 	size_t			 ncache;
 	struct auth_hint	*hints;
 	size_t			 nhints;
+	struct auth_job		*fetching;	/* token requests in flight */
+	struct auth_docker	*docker;
+	size_t			 ndocker;
+	int			 docker_loaded;
 };
 
-/* One pending answer: a deferred one or a token request. */
+/*
+ * One pending answer: a deferred one or a token request.  A token request
+ * is on the auth's fetching list until it ends; challenges for the same
+ * key meanwhile wait on it (its waiters list) instead of asking again.
+ */
 struct auth_job {
 	struct auth	*a;
 	uv_timer_t	 timer;
@@ -52,6 +71,8 @@ struct auth_job {
 	char		*error;
 	auth_cb		*cb;
 	void		*arg;
+	struct auth_job	*next;		/* on a fetching or waiters list */
+	struct auth_job	*waiters;	/* answered when this fetch ends */
 };
 
 struct auth *
@@ -91,6 +112,12 @@ auth_free(struct auth *a)
 		free(a->hints[i].prefix);
 	}
 	free(a->hints);
+	for (i = 0; i < a->ndocker; i++) {
+		free(a->docker[i].host);
+		auth_secret_free(a->docker[i].username);
+		auth_secret_free(a->docker[i].password);
+	}
+	free(a->docker);
 	free(a);
 }
 
@@ -372,6 +399,42 @@ out:
 	return (rv);
 }
 
+/* Take the fetch job off the fetching list and answer its waiters. */
+static void
+auth_fetch_end(struct auth_job *job)
+{
+	struct auth_job	**pp, *w;
+
+	for (pp = &job->a->fetching; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == job) {
+			*pp = job->next;
+			break;
+		}
+	}
+	while (job->waiters != NULL) {
+		w = job->waiters;
+		job->waiters = w->next;
+		if (job->header != NULL)
+			w->header = xstrdup(job->header);
+		if (job->error != NULL)
+			w->error = xstrdup(job->error);
+		uv_timer_start(&w->timer, auth_job_fired, 0, 0);
+	}
+}
+
+/* The token request in flight for key, or NULL. */
+static struct auth_job *
+auth_fetching(struct auth *a, const char *key)
+{
+	struct auth_job	*f;
+
+	for (f = a->fetching; f != NULL; f = f->next) {
+		if (strcmp(f->key, key) == 0)
+			return (f);
+	}
+	return (NULL);
+}
+
 static void
 auth_token_done(struct http_response *resp, void *arg)
 {
@@ -390,6 +453,7 @@ auth_token_done(struct http_response *resp, void *arg)
 		job->error = cause;
 	else
 		auth_store(job->a, job->key, job->header, expires);
+	auth_fetch_end(job);
 	auth_job_finish(job);
 }
 
@@ -433,6 +497,206 @@ auth_fetch(struct auth_job *job, const char *request_url, const char *realm,
 out:
 	buf_deinit(&url);
 	return (rv);
+}
+
+/*
+ * The registry host of a config.json key or a request URL, allocated: no
+ * scheme, no path, lowercase; Docker Hub's names all become
+ * "index.docker.io" (docker login's key is https://index.docker.io/v1/).
+ */
+static char *
+auth_docker_host(const char *s)
+{
+	char	*host;
+	size_t	 i;
+
+	if (strncasecmp(s, "https://", 8) == 0)
+		s += 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		s += 7;
+	host = xstrndup(s, strcspn(s, "/"));
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	if (strcmp(host, "docker.io") == 0 ||
+	    strcmp(host, "registry-1.docker.io") == 0) {
+		free(host);
+		host = xstrdup("index.docker.io");
+	}
+	return (host);
+}
+
+/* Decode an "auth" value, base64 "user:password", into d; 0 or -1. */
+static int
+auth_docker_decode(const char *b64, struct auth_docker *d)
+{
+	unsigned char	*plain;
+	char		*colon;
+	size_t		 len = strlen(b64), size, n;
+	int		 got, rv = -1;
+
+	if (len < 4 || len % 4 != 0 || len > AUTH_MAX_TOKEN)
+		return (-1);
+	size = len / 4 * 3 + 1;
+	plain = xmalloc(size);
+	got = EVP_DecodeBlock(plain, (const unsigned char *)b64, (int)len);
+	if (got < 0)
+		goto out;
+	n = (size_t)got;
+	if (b64[len - 1] == '=')
+		n--;
+	if (b64[len - 2] == '=')
+		n--;
+	plain[n] = '\0';
+	colon = strchr((char *)plain, ':');
+	if (colon == NULL || colon == (char *)plain ||
+	    strlen((char *)plain) != n)
+		goto out;
+	d->username = xstrndup((char *)plain, (size_t)(colon - (char *)plain));
+	d->password = xstrdup(colon + 1);
+	rv = 0;
+out:
+	explicit_bzero(plain, size);
+	free(plain);
+	return (rv);
+}
+
+/* Add the credentials of one "auths" entry, if it has usable ones. */
+static void
+auth_docker_add(struct auth *a, const char *key, json_t *v)
+{
+	struct auth_docker	 d;
+	const char		*b64, *user, *pass;
+
+	memset(&d, 0, sizeof d);
+	b64 = json_string_value(json_object_get(v, "auth"));
+	user = json_string_value(json_object_get(v, "username"));
+	pass = json_string_value(json_object_get(v, "password"));
+	if (b64 != NULL && *b64 != '\0') {
+		if (auth_docker_decode(b64, &d) != 0) {
+			log_warnx("docker config.json: %s: auth is not "
+			    "base64 user:password", key);
+			return;
+		}
+	} else if (user != NULL && *user != '\0' && pass != NULL) {
+		d.username = xstrdup(user);
+		d.password = xstrdup(pass);
+	} else
+		return;
+	if (a->ndocker >= AUTH_MAX_CACHE) {
+		auth_secret_free(d.username);
+		auth_secret_free(d.password);
+		return;
+	}
+	d.host = auth_docker_host(key);
+	a->docker = xreallocarray(a->docker, a->ndocker + 1,
+	    sizeof *a->docker);
+	a->docker[a->ndocker++] = d;
+}
+
+/* Where Docker keeps config.json, allocated; NULL without a home. */
+static char *
+auth_docker_path(void)
+{
+	const char	*dir;
+	char		*path;
+
+	dir = getenv("DOCKER_CONFIG");
+	if (dir != NULL && *dir != '\0') {
+		xasprintf(&path, "%s/config.json", dir);
+		return (path);
+	}
+	dir = getenv("HOME");
+	if (dir == NULL || *dir == '\0')
+		return (NULL);
+	xasprintf(&path, "%s/.docker/config.json", dir);
+	return (path);
+}
+
+/*
+ * Read the "auths" of Docker's config.json into a, once.  No file is no
+ * credentials; a bad one is warned about (never quoting it) and ignored.
+ * Credential helpers (credsStore, credHelpers) are not run.
+ */
+static void
+auth_docker_load(struct auth *a)
+{
+	json_t		*root = NULL, *v;
+	json_error_t	 err;
+	struct buf	 b;
+	FILE		*f = NULL;
+	const char	*key;
+	char		*path, chunk[4096];
+	size_t		 n;
+
+	if (a->docker_loaded)
+		return;
+	a->docker_loaded = 1;
+	path = auth_docker_path();
+	if (path == NULL)
+		return;
+	buf_init(&b, AUTH_MAX_DOCKER);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			log_warn("%s", path);
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (buf_add(&b, chunk, n) != 0) {
+			log_warnx("%s: larger than %d bytes", path,
+			    AUTH_MAX_DOCKER);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		log_warn("%s", path);
+		goto out;
+	}
+	root = json_loadb(b.data, b.len, 0, &err);
+	if (root == NULL) {
+		log_warnx("%s:%d: not valid JSON", path, err.line);
+		goto out;
+	}
+	json_object_foreach(json_object_get(root, "auths"), key, v)
+		auth_docker_add(a, key, v);
+out:
+	if (f != NULL)
+		fclose(f);
+	json_decref(root);
+	explicit_bzero(chunk, sizeof chunk);
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.len);
+	buf_deinit(&b);
+	free(path);
+}
+
+/*
+ * Without configured credentials, use config.json's for the registry of
+ * request_url; cred then borrows them from a.
+ */
+static void
+auth_docker_cred(struct auth *a, const char *request_url,
+    struct auth_cred *cred)
+{
+	char	*origin, *host;
+	size_t	 i;
+
+	if (cred->username != NULL)
+		return;
+	origin = auth_origin(request_url);
+	if (origin == NULL)
+		return;
+	auth_docker_load(a);
+	host = auth_docker_host(origin);
+	for (i = 0; i < a->ndocker; i++) {
+		if (strcmp(a->docker[i].host, host) == 0) {
+			cred->username = a->docker[i].username;
+			cred->password = a->docker[i].password;
+			break;
+		}
+	}
+	free(host);
+	free(origin);
 }
 
 /* Parse every WWW-Authenticate line of a response. */
@@ -479,9 +743,11 @@ auth_answer_basic(struct auth *a, const struct auth_cred *cred, auth_cb *cb,
 }
 
 /*
- * Answer a Bearer challenge from the cache or the realm.  Tokens are keyed
- * by the registry too, so a token fetched for one registry (with its
- * credentials) is never handed to another that names the same realm.
+ * Answer a Bearer challenge from the cache, a token request in flight for
+ * the same key, or the realm.  Tokens are keyed by the registry too, so a
+ * token fetched for one registry (with its credentials) is never handed to
+ * another that names the same realm.  insufficient_scope for the token
+ * just cached is an answer: a fresh one would grant no more.
  */
 static int
 auth_answer_bearer(struct auth *a, const struct http_header_challenge *ch,
@@ -489,10 +755,10 @@ auth_answer_bearer(struct auth *a, const struct http_header_challenge *ch,
     const struct auth_cred *cred, int flags, auth_cb *cb, void *arg,
     char **cause)
 {
-	struct auth_job	*job;
+	struct auth_job	*job, *f;
 	const char	*hit;
 	char		*prefix, *realm = NULL, *origin;
-	int		 rv;
+	int		 rv = 0;
 
 	origin = auth_origin(request_url);
 	if (origin == NULL || http_header_realm_resolve(request_url,
@@ -509,17 +775,27 @@ auth_answer_bearer(struct auth *a, const struct http_header_challenge *ch,
 	job = auth_job_create(a, cb, arg);
 	xasprintf(&job->key, "%s%s", prefix, scope);
 	free(prefix);
-	auth_drop(a, job->key, sent);
+	if (ch->error == NULL || strcmp(ch->error, "insufficient_scope") != 0)
+		auth_drop(a, job->key, sent);
 	hit = auth_lookup(a, job->key, time(NULL));
-	if (hit != NULL) {
+	f = auth_fetching(a, job->key);
+	if (hit != NULL && sent != NULL && strcmp(hit, sent) == 0) {
+		job->error = xstrdup("insufficient_scope: not found or "
+		    "access denied");
+		uv_timer_start(&job->timer, auth_job_fired, 0, 0);
+	} else if (hit != NULL) {
 		job->header = xstrdup(hit);
 		uv_timer_start(&job->timer, auth_job_fired, 0, 0);
-		rv = 0;
+	} else if (f != NULL) {
+		job->next = f->waiters;
+		f->waiters = job;
+	} else if (auth_fetch(job, request_url, realm, ch, scope, cred,
+	    flags, cause) != 0) {
+		uv_close((uv_handle_t *)&job->timer, auth_job_closed);
+		rv = -1;
 	} else {
-		rv = auth_fetch(job, request_url, realm, ch, scope, cred,
-		    flags, cause);
-		if (rv != 0)
-			uv_close((uv_handle_t *)&job->timer, auth_job_closed);
+		job->next = a->fetching;
+		a->fetching = job;
 	}
 	free(realm);
 	return (rv);
@@ -533,11 +809,14 @@ auth_challenge(struct auth *a, const struct http_response *resp,
 {
 	struct http_header_auth			 ha;
 	const struct http_header_challenge	*ch;
+	struct auth_cred			 use = *cred;
 	int					 rv = -1;
 
 	http_header_auth_init(&ha);
 	if (auth_parse(resp, &ha, cause) != 0)
 		goto out;
+	auth_docker_cred(a, request_url, &use);
+	cred = &use;
 	ch = http_header_auth_find(&ha, "bearer");
 	if (ch != NULL && ch->realm != NULL)
 		rv = auth_answer_bearer(a, ch, request_url, scope, sent, cred,

@@ -9,6 +9,10 @@
  * when it is in the past day); for Basic, the configured user and
  * password.  The realm must pass http_header_realm_check (https unless the
  * registry is insecure or both are loopback; no private hosts elsewhere).
+ * Without configured credentials, those of Docker's config.json
+ * ($DOCKER_CONFIG/config.json, else ~/.docker/config.json; "auths" entries
+ * keyed by the host of the request URL, Docker Hub's by
+ * https://index.docker.io/v1/; no credential helpers) are used.
  * Tokens and credentials are never logged.
  */
 #ifndef AUTH_H
@@ -55,10 +59,13 @@ void		 auth_free(struct auth *);
 /*
  * Answer the 401 response resp (to request_url) for scope.  sent is the
  * Authorization the refused request carried (or NULL): a cached token
- * equal to it is dropped and a fresh one fetched.  The callback runs once,
- * from the loop: at once (deferred) for a cached token or Basic, after the
- * realm answers otherwise.  -1 and *cause when the response carries no
- * usable challenge (then no callback runs).
+ * equal to it is dropped and a fresh one fetched, unless the challenge
+ * says error="insufficient_scope": then a fresh token would grant no more
+ * and the callback gets an error.  Challenges for a scope whose token
+ * request is in flight wait for it: one token request per scope.  The
+ * callback runs once, from the loop: at once (deferred) for a cached
+ * token or Basic, after the realm answers otherwise.  -1 and *cause when
+ * the response carries no usable challenge (then no callback runs).
  */
 int		 auth_challenge(struct auth *, const struct http_response *,
 		     const char *request_url, const char *scope,

@@ -174,6 +174,24 @@ cmd_tags_eol_json(const struct tags_view *tv, const struct tags_group *g)
 	return (o);
 }
 
+/* Push times the registry gave (Docker Hub's tag API), by tag. */
+static json_t *
+cmd_tags_pushed_json(const struct tags_view *tv)
+{
+	json_t	*o = json_object();
+	char	 when[32];
+	size_t	 i;
+
+	for (i = 0; i < tv->ne; i++) {
+		if (tv->e[i].t->pushed == 0)
+			continue;
+		json_object_set_new(o, tv->e[i].t->name,
+		    json_string(cmd_format_time(tv->e[i].t->pushed, when,
+		    sizeof when)));
+	}
+	return (o);
+}
+
 static void
 cmd_tags_json(const struct tags_view *tv)
 {
@@ -205,10 +223,11 @@ cmd_tags_json(const struct tags_view *tv)
 		    report_json_str(tv->tags[i].name), "gone_since",
 		    cmd_format_time(tv->tags[i].gone_since, when, sizeof when)));
 	}
-	o = json_pack("{s:s,s:o,s:o,s:o,s:o}", "image", tv->image,
+	o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "image", tv->image,
 	    "fetched_at", tv->fetched_at != 0 ? json_string(cmd_format_time(
 	    tv->fetched_at, when, sizeof when)) : json_null(),
-	    "variants", vars, "unversioned", other, "gone", gone);
+	    "variants", vars, "unversioned", other, "gone", gone,
+	    "pushed", cmd_tags_pushed_json(tv));
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 	    JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
@@ -231,6 +250,29 @@ cmd_tags_word(const char *word, size_t *col)
 	printf(" %s", w);
 	*col += 1 + len;
 	free(w);
+}
+
+/* "   pushed: TAG TIME, ..." for entries [from, to) with a push time. */
+static void
+cmd_tags_pushed_text(const struct tags_view *tv, size_t from, size_t to)
+{
+	char	 when[32], word[200];
+	size_t	 i, n = 0, k = 0, col = 10;
+
+	for (i = from; i < to; i++)
+		n += tv->e[i].t->pushed != 0;
+	if (n == 0)
+		return;
+	printf("   pushed:");
+	for (i = from; i < to; i++) {
+		if (tv->e[i].t->pushed == 0)
+			continue;
+		snprintf(word, sizeof word, "%s %s%s", tv->e[i].t->name,
+		    cmd_format_time(tv->e[i].t->pushed, when, sizeof when),
+		    ++k < n ? "," : "");
+		cmd_tags_word(word, &col);
+	}
+	printf("\n");
 }
 
 /* A cycle's state in words: "20 past end of life (2026-04-30)". */
@@ -264,6 +306,7 @@ cmd_tags_group_text(const struct tags_view *tv, const struct tags_group *g)
 	for (i = g->first; i < g->first + g->n; i++)
 		cmd_tags_word(tv->e[i].t->name, &col);
 	printf("\n");
+	cmd_tags_pushed_text(tv, g->first, g->first + g->n);
 	for (i = g->first; i < g->first + g->n; i++) {
 		c = cmd_tags_cycle(tv, i);
 		if (c == NULL || c == last)
@@ -306,6 +349,7 @@ cmd_tags_text(const struct tags_view *tv)
 		for (i = tv->nversioned; i < tv->ne; i++)
 			cmd_tags_word(tv->e[i].t->name, &col);
 		printf("\n");
+		cmd_tags_pushed_text(tv, tv->nversioned, tv->ne);
 	}
 	for (i = 0, col = 0; i < tv->ntags; i++) {
 		if (tv->tags[i].gone_since == 0)
@@ -434,6 +478,8 @@ const struct cmd_entry cmd_tags_entry = {
 	"end-of-life table knows the image, the state of each release\n"
 	"cycle.  Tags without a version (latest, lts-alpine) are listed\n"
 	"apart; tags that disappeared from the registry are listed as gone.\n"
+	"Push times are shown where the registry gave them (Docker Hub's\n"
+	"tag API; JSON: the \"pushed\" object, tag to RFC 3339 time).\n"
 	"Reads the database only (read-only), never the network.\n"
 	"Exit status: 0 shown, 1 no tags known for IMAGE, 2 usage or\n"
 	"configuration error, 3 database missing or unusable.",

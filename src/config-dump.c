@@ -307,7 +307,9 @@ config_set(const char *dir, const struct config_option *o, void *base,
 
 	switch (o->type) {
 	case CONFIG_URL:
-		if (config_check_url(value, cause) != 0)
+		if (((o->flags & CONFIG_F_NONE) == 0 ||
+		    strcmp(value, "none") != 0) &&
+		    config_check_url(value, cause) != 0)
 			return (-1);
 		/* FALLTHROUGH */
 	case CONFIG_STRING:

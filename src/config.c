@@ -95,6 +95,15 @@ const struct config_option config_options[] = {
 	  ROFF(password_file), 0,
 	  "File holding the password or token (see LoadCredential= in "
 	  "systemd.exec(5))." },
+	{ "registry", "ca_file", CONFIG_PATH, NULL, 0, 0, NULL,
+	  CONFIG_F_RELOAD | CONFIG_F_REGISTRY, ROFF(ca_file), 0,
+	  "PEM bundle of the CAs trusted for this registry and its mirror, "
+	  "instead of the system's (a private CA without insecure)." },
+	{ "registry", "hub_api", CONFIG_URL, NULL, 0, 0, NULL,
+	  CONFIG_F_RELOAD | CONFIG_F_REGISTRY | CONFIG_F_NONE, ROFF(hub_api),
+	  0,
+	  "Docker Hub's API, asked for tag push times after a tag list "
+	  "(none: never; unset: " CONFIG_HUB_API " for docker.io only)." },
 
 	{ "webhook", "url", CONFIG_URL, NULL, 0, 0, NULL,
 	  CONFIG_F_RELOAD | CONFIG_F_SECRET, OFF(webhook_url), 0,
@@ -380,13 +389,21 @@ config_finish_registries(struct config_parse *p)
 {
 	struct config		*c = p->c;
 	struct registry_conf	*r;
-	size_t			 i, mirror;
+	size_t			 i, mirror, hub;
 
 	mirror = config_option_find("registry", "mirror") - config_options;
+	hub = config_option_find("registry", "hub_api") - config_options;
 	for (i = 0; i < c->nregistries; i++) {
 		r = &c->registries[i];
 		if (r->concurrency == 0)
 			r->concurrency = c->concurrency;
+		if (r->hub_api == NULL && strcmp(r->name, "docker.io") == 0)
+			r->hub_api = xstrdup(CONFIG_HUB_API);
+		if (r->hub_api != NULL && !r->insecure &&
+		    strncmp(r->hub_api, "http://", 7) == 0)
+			config_error_at(p, p->reg_seen[i * config_noptions +
+			    hub], "hub_api: plain http:// needs insecure = "
+			    "yes in [registry %s]", r->name);
 		if (r->mirror != NULL && !r->insecure &&
 		    strncmp(r->mirror, "http://", 7) == 0)
 			config_error_at(p, p->reg_seen[i * config_noptions +

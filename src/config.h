@@ -52,6 +52,8 @@ struct registry_conf {
 	int		 concurrency;	/* [registries] concurrency if unset */
 	char		*username;
 	char		*password_file;
+	char		*ca_file;	/* PEM CAs for it and its mirror */
+	char		*hub_api;	/* Docker Hub API URL, "none" or NULL */
 };
 
 enum config_log_format {
@@ -125,6 +127,10 @@ enum config_type {
 #define CONFIG_F_RELOAD		0x1	/* a SIGHUP applies it */
 #define CONFIG_F_SECRET		0x2	/* the dump prints <set> */
 #define CONFIG_F_REGISTRY	0x4	/* a field of struct registry_conf */
+#define CONFIG_F_NONE		0x8	/* a URL that may also be "none" */
+
+/* hub_api of docker.io when the configuration does not say. */
+#define CONFIG_HUB_API		"https://hub.docker.com"
 
 struct config_option {
 	const char		*section;	/* "general", "registry" */

@@ -62,6 +62,7 @@ http_request_free(struct http_request *req)
 	free(req->effurl);
 	free(req->errtext);
 	free(req->body);
+	free(req->ca_file);
 	free(req);
 }
 
@@ -119,6 +120,50 @@ void
 http_request_set_flags(struct http_request *req, int flags)
 {
 	req->flags = flags;
+}
+
+void
+http_request_set_ca_file(struct http_request *req, const char *path)
+{
+	free(req->ca_file);
+	req->ca_file = path != NULL ? xstrdup(path) : NULL;
+}
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+/* CURLOPT_PREREQFUNCTION: the connection (and TLS) is ready. */
+static int
+http_prereq_cb(void *arg, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
+{
+	struct http_request	*req = arg;
+
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	req->connected = 1;
+	return (CURL_PREREQFUNC_OK);
+}
+#endif
+
+/* TLS and connection settings: verification on, the request's CAs. */
+static void
+http_easy_tls(struct http_request *req, CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_file != NULL) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)req->connect_timeout_ms);
+#if LIBCURL_VERSION_NUM >= 0x075000
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, http_prereq_cb);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, req);
+#else
+	req->connected = 1;	/* unknown: never call a timeout a connect */
+#endif
 }
 
 /* CURLOPT_WRITEFUNCTION: append to the capped body or stop the transfer. */
@@ -229,8 +274,7 @@ http_easy(struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	http_easy_tls(req, e);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, plain ? "http,https" :
 	    "https");

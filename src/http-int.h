@@ -52,6 +52,8 @@ struct http_request {
 	char			*body;
 	size_t			 bodylen;
 	unsigned		 timeout_ms;
+	unsigned		 connect_timeout_ms;
+	char			*ca_file;	/* NULL: the system's CAs */
 	size_t			 max_body;
 	size_t			 max_header;
 	int			 flags;
@@ -61,6 +63,7 @@ struct http_request {
 	char			 errbuf[CURL_ERROR_SIZE];
 	size_t			 header_bytes;
 	int			 over;	/* 1 body, 2 headers */
+	int			 connected;	/* a connection was ready */
 	size_t			 hdralloc;
 	struct http_response	 resp;
 };

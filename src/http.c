@@ -42,7 +42,8 @@ struct http_host {
 static const char *http_methods[] = { "GET", "HEAD", "POST" };
 static const char *http_errors[] = {
 	"ok", "cancelled", "refused by policy", "name resolution failed",
-	"connection failed", "TLS failure", "timed out", "connection reset",
+	"connection failed", "TLS handshake failed",
+	"certificate verification failed", "timed out", "connection reset",
 	"response too large", "protocol error", "transfer failed"
 };
 
@@ -63,8 +64,8 @@ http_error_name(enum http_error e)
 int
 http_error_transient(enum http_error e)
 {
-	return (e == HTTP_ERR_RESOLVE || e == HTTP_ERR_CONNECT ||
-	    e == HTTP_ERR_TIMEOUT || e == HTTP_ERR_RESET);
+	return (e == HTTP_ERR_CONNECT || e == HTTP_ERR_TIMEOUT ||
+	    e == HTTP_ERR_RESET);
 }
 
 /* How CURLcodes map to the kinds the registry layer acts on. */
@@ -79,12 +80,12 @@ static const struct {
 	{ CURLE_COULDNT_CONNECT, HTTP_ERR_CONNECT },
 	{ CURLE_OPERATION_TIMEDOUT, HTTP_ERR_TIMEOUT },
 	{ CURLE_SSL_CONNECT_ERROR, HTTP_ERR_TLS },
-	{ CURLE_PEER_FAILED_VERIFICATION, HTTP_ERR_TLS },
+	{ CURLE_PEER_FAILED_VERIFICATION, HTTP_ERR_CERT },
 	{ CURLE_SSL_CERTPROBLEM, HTTP_ERR_TLS },
 	{ CURLE_SSL_CIPHER, HTTP_ERR_TLS },
-	{ CURLE_SSL_CACERT_BADFILE, HTTP_ERR_TLS },
-	{ CURLE_SSL_ISSUER_ERROR, HTTP_ERR_TLS },
-	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, HTTP_ERR_TLS },
+	{ CURLE_SSL_CACERT_BADFILE, HTTP_ERR_CERT },
+	{ CURLE_SSL_ISSUER_ERROR, HTTP_ERR_CERT },
+	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, HTTP_ERR_CERT },
 	{ CURLE_SEND_ERROR, HTTP_ERR_RESET },
 	{ CURLE_RECV_ERROR, HTTP_ERR_RESET },
 	{ CURLE_PARTIAL_FILE, HTTP_ERR_RESET },
@@ -382,6 +383,8 @@ http_create(uv_loop_t *loop, const struct http_opts *opts, char **cause)
 		h->opts.max_per_host = HTTP_DEFAULT_MAX_PER_HOST;
 	if (h->opts.timeout_ms == 0)
 		h->opts.timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
+	if (h->opts.connect_timeout_ms == 0)
+		h->opts.connect_timeout_ms = HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
 	if (h->opts.max_body == 0)
 		h->opts.max_body = HTTP_DEFAULT_MAX_BODY;
 	if (h->opts.max_header == 0)
@@ -532,6 +535,9 @@ http_start(struct http *h, struct http_request *req, char **cause)
 		http_slist_add(req, "Expect:");	/* never 100-continue */
 	if (req->timeout_ms == 0)
 		req->timeout_ms = h->opts.timeout_ms;
+	req->connect_timeout_ms = h->opts.connect_timeout_ms;
+	if (req->connect_timeout_ms > req->timeout_ms)
+		req->connect_timeout_ms = req->timeout_ms;
 	if (req->max_body == 0)
 		req->max_body = h->opts.max_body;
 	if (req->max_header == 0)
@@ -555,6 +561,26 @@ out:
 		http_request_free(req);
 	free(key);
 	return (rv);
+}
+
+/*
+ * The kind of a failure: a timeout before any connection was ready is a
+ * connect failure (no TCP connection) or a TLS one (the handshake never
+ * finished), not a slow response.
+ */
+static enum http_error
+http_timeout_kind(struct http_request *req, CURLcode rc)
+{
+	long	 port = 0;
+
+	if (rc != CURLE_OPERATION_TIMEDOUT || req->connected)
+		return (http_map_error(rc));
+	/* Set once a TCP connection exists (CONNECT_TIME_T may stay 0). */
+	curl_easy_getinfo(req->easy, CURLINFO_LOCAL_PORT, &port);
+	if (port == 0)
+		return (HTTP_ERR_CONNECT);
+	return (strncasecmp(req->url, "https:", 6) == 0 ? HTTP_ERR_TLS :
+	    HTTP_ERR_TIMEOUT);
 }
 
 /* Fill the response from a finished easy handle. */
@@ -584,8 +610,9 @@ http_collect(struct http_request *req, CURLcode rc)
 		http_set_error(req, HTTP_ERR_TOO_LARGE, msg);
 		free(msg);
 	} else
-		http_set_error(req, http_map_error(rc), req->errbuf[0] != '\0' ?
-		    req->errbuf : curl_easy_strerror(rc));
+		http_set_error(req, http_timeout_kind(req, rc),
+		    req->errbuf[0] != '\0' ? req->errbuf :
+		    curl_easy_strerror(rc));
 }
 
 static void

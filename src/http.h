@@ -40,8 +40,9 @@ enum http_error {
 	HTTP_ERR_CANCELLED,	/* http_cancel() or http_free() */
 	HTTP_ERR_POLICY,	/* plain http:// or redirect refused, bad URL */
 	HTTP_ERR_RESOLVE,	/* host name did not resolve */
-	HTTP_ERR_CONNECT,	/* connection refused or unreachable */
-	HTTP_ERR_TLS,		/* handshake or certificate verification */
+	HTTP_ERR_CONNECT,	/* refused, unreachable, or connect timeout */
+	HTTP_ERR_TLS,		/* handshake failed: may not speak TLS */
+	HTTP_ERR_CERT,		/* certificate verification failed */
 	HTTP_ERR_TIMEOUT,	/* the request's timeout passed */
 	HTTP_ERR_RESET,		/* reset or closed early: truncated */
 	HTTP_ERR_TOO_LARGE,	/* body or headers over the request's caps */
@@ -56,12 +57,15 @@ enum http_error {
 /*
  * Engine options; zero fields take the defaults below.  max_per_host bounds
  * concurrent transfers per host:port; timeout_ms covers a whole transfer
- * from the moment it leaves the queue; max_header caps all header bytes of
- * a response, redirects included.
+ * from the moment it leaves the queue; connect_timeout_ms bounds the
+ * connection phase (TCP and TLS handshake; never more than the transfer's
+ * timeout); max_header caps all header bytes of a response, redirects
+ * included.
  */
 struct http_opts {
 	unsigned	 max_per_host;
 	unsigned	 timeout_ms;
+	unsigned	 connect_timeout_ms;
 	size_t		 max_body;
 	size_t		 max_header;
 	const char	*user_agent;	/* NULL: "tagdrift/VERSION" */
@@ -69,6 +73,7 @@ struct http_opts {
 
 #define HTTP_DEFAULT_MAX_PER_HOST	4
 #define HTTP_DEFAULT_TIMEOUT_MS		30000
+#define HTTP_DEFAULT_CONNECT_TIMEOUT_MS	10000
 #define HTTP_DEFAULT_MAX_BODY		(8 * 1024 * 1024)
 #define HTTP_DEFAULT_MAX_HEADER		(64 * 1024)
 
@@ -154,6 +159,12 @@ void		 http_request_set_body(struct http_request *, const void *,
 void		 http_request_set_limits(struct http_request *, unsigned,
 		    size_t, size_t);
 void		 http_request_set_flags(struct http_request *, int);
+/*
+ * Trust only the CAs of the PEM file path (copied) for this request's TLS
+ * peers, instead of the system's store; NULL restores the system's.
+ * Verification stays on either way.
+ */
+void		 http_request_set_ca_file(struct http_request *, const char *);
 
 /*
  * Queue or start the request; the engine owns it from now on, even on
@@ -178,7 +189,10 @@ const char	*http_response_header_next(const struct http_response *,
 		    const char *, size_t *);
 const char	*http_method_name(enum http_method);
 const char	*http_error_name(enum http_error);
-/* Whether trying again later may help (resolve, connect, timeout, reset). */
+/*
+ * Whether trying again later may help: connect, timeout, reset.  A name
+ * that did not resolve, a failed TLS handshake or certificate are not.
+ */
 int		 http_error_transient(enum http_error);
 
 #endif

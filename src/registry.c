@@ -5,6 +5,7 @@
 #include "autoconf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,18 @@ enum registry_kind {
 	REQ_HEAD,		/* HEAD manifest by tag */
 	REQ_MANIFEST,		/* GET manifest by tag: HEAD had no digest */
 	REQ_INDEX,		/* GET index by digest */
-	REQ_TAGS		/* GET tags/list, page by page */
+	REQ_TAGS,		/* GET tags/list, page by page */
+	REQ_HUB			/* then GET one page of the Hub tag API */
 };
 
+/*
+ * The gate: while a loopback registry's HTTPS is unproven (probing), or
+ * once a request has failed to connect, one request at a time (the gate)
+ * goes out and the others wait in the parked list; its outcome decides
+ * for all of them: the server answered (go on), the fallback to http://
+ * (tls_base is rewritten to base in their URLs), or the registry is
+ * unreachable (every request of the object fails at once, for good).
+ */
 struct registry {
 	uv_loop_t		*loop;
 	struct http		*http;
@@ -51,10 +61,22 @@ struct registry {
 	char			*name;
 	char			*base;
 	int			 plain;		/* http:// allowed */
+	int			 probing;	/* https first, maybe http */
+	char			*tls_base;	/* https://name, fallen back */
+	unsigned		 concurrency;	/* 0: the engine's default */
+	char			*ca_file;	/* NULL: the system's CAs */
+	char			*hub_api;	/* NULL: no push times */
+	int			 hub_plain;	/* hub_api is http:// */
 	char			*username;
 	char			*password;
 	struct registry_counts	 counts;
 	int			 inflight;
+	struct registry_req	*gate;		/* the request deciding */
+	struct registry_req	*parked;	/* waiting for the gate */
+	struct registry_req	*parked_tail;
+	struct registry_req	*reqs;		/* live ones, oldest first */
+	struct registry_req	*reqs_tail;
+	char			*unreachable;	/* why, once it is for good */
 };
 
 struct registry_req {
@@ -66,6 +88,12 @@ struct registry_req {
 	char			*authorization;
 	int			 attempts;
 	int			 auth_tried;
+	int			 parked;
+	int			 in_auth;	/* auth_challenge pending */
+	struct registry_req	*park_next;
+	struct registry_req	*prev;		/* in reg->reqs */
+	struct registry_req	*next;
+	struct http_request	*hr;		/* attempt in flight */
 	uv_timer_t		 timer;
 	registry_cb		*cb;
 	void			*arg;
@@ -201,17 +229,48 @@ registry_set_base(struct registry *reg, const struct registry_conf *conf,
 		reg->plain = insecure;
 	} else if (strcmp(reg->name, "docker.io") == 0)
 		reg->base = xstrdup(REGISTRY_HUB_BASE);
-	else if (insecure || registry_is_loopback(reg->name)) {
+	else if (insecure) {
 		xasprintf(&reg->base, "http://%s", reg->name);
 		reg->plain = 1;
-	} else
+	} else {
 		xasprintf(&reg->base, "https://%s", reg->name);
+		reg->probing = registry_is_loopback(reg->name);
+	}
 	if (strncmp(reg->base, "https://", 8) != 0 &&
 	    strncmp(reg->base, "http://", 7) != 0) {
 		xasprintf(cause, "%s: base URL %s is not http(s)", reg->name,
 		    reg->base);
 		return (-1);
 	}
+	return (0);
+}
+
+/*
+ * The Hub API asked for push times: hub_api, else Docker Hub's own for
+ * docker.io; "none" for none.  Plain http:// only when insecure.
+ */
+static int
+registry_set_hub(struct registry *reg, const struct registry_conf *conf,
+    char **cause)
+{
+	const char	*hub = conf != NULL ? conf->hub_api : NULL;
+	size_t		 len;
+
+	if (hub == NULL && strcmp(reg->name, "docker.io") == 0)
+		hub = CONFIG_HUB_API;
+	if (hub == NULL || strcmp(hub, "none") == 0)
+		return (0);
+	reg->hub_plain = strncmp(hub, "http://", 7) == 0;
+	if ((reg->hub_plain && (conf == NULL || !conf->insecure)) ||
+	    (!reg->hub_plain && strncmp(hub, "https://", 8) != 0)) {
+		xasprintf(cause, "%s: hub_api %s: not https:// (or http:// "
+		    "with insecure)", reg->name, hub);
+		return (-1);
+	}
+	reg->hub_api = xstrdup(hub);
+	len = strlen(reg->hub_api);
+	while (len > 0 && reg->hub_api[len - 1] == '/')
+		reg->hub_api[--len] = '\0';
 	return (0);
 }
 
@@ -240,9 +299,17 @@ registry_create(uv_loop_t *loop, struct http *http, struct auth *auth,
 		registry_free(reg);
 		return (NULL);
 	}
-	if (conf != NULL && conf->concurrency > 0)
-		http_set_host_limit(http, key, (unsigned)conf->concurrency);
+	if (conf != NULL && conf->concurrency > 0) {
+		reg->concurrency = (unsigned)conf->concurrency;
+		http_set_host_limit(http, key, reg->concurrency);
+	}
 	free(key);
+	if (conf != NULL && conf->ca_file != NULL)
+		reg->ca_file = xstrdup(conf->ca_file);
+	if (registry_set_hub(reg, conf, cause) != 0) {
+		registry_free(reg);
+		return (NULL);
+	}
 	if (conf != NULL && conf->username != NULL) {
 		reg->username = xstrdup(conf->username);
 		if (conf->password_file != NULL)
@@ -262,6 +329,10 @@ registry_free(struct registry *reg)
 		    reg->inflight);
 	free(reg->name);
 	free(reg->base);
+	free(reg->tls_base);
+	free(reg->unreachable);
+	free(reg->ca_file);
+	free(reg->hub_api);
 	free(reg->username);
 	if (reg->password != NULL)
 		explicit_bzero(reg->password, strlen(reg->password));
@@ -303,13 +374,83 @@ registry_req_closed(uv_handle_t *h)
 	free(req);
 }
 
-/* Deliver the result and free the request (from its close callback). */
+/* Wait for the gate's verdict. */
+static void
+registry_park(struct registry_req *req)
+{
+	struct registry	*reg = req->reg;
+
+	req->parked = 1;
+	req->park_next = NULL;
+	if (reg->parked_tail != NULL)
+		reg->parked_tail->park_next = req;
+	else
+		reg->parked = req;
+	reg->parked_tail = req;
+}
+
+/* Take req out of the parked list (it is in it). */
+static void
+registry_unpark(struct registry_req *req)
+{
+	struct registry		*reg = req->reg;
+	struct registry_req	**pp, *prev = NULL;
+
+	for (pp = &reg->parked; *pp != req; pp = &(*pp)->park_next)
+		prev = *pp;
+	*pp = req->park_next;
+	if (reg->parked_tail == req)
+		reg->parked_tail = prev;
+	req->parked = 0;
+	req->park_next = NULL;
+}
+
+/*
+ * The gate has decided: send the parked requests, in order (the first
+ * may become the next gate and park the others again).
+ */
+static void
+registry_release(struct registry *reg)
+{
+	struct registry_req	*req, *next;
+
+	req = reg->parked;
+	reg->parked = reg->parked_tail = NULL;
+	for (; req != NULL; req = next) {
+		next = req->park_next;
+		req->parked = 0;
+		req->park_next = NULL;
+		registry_send(req);
+	}
+}
+
+/*
+ * Deliver the result and free the request (from its close callback).  A
+ * gate that ends releases the parked requests first: they count as in
+ * flight, so the callback cannot have freed the registry before.
+ */
 static void
 registry_finish(struct registry_req *req, struct registry_result *res)
 {
+	struct registry	*reg = req->reg;
+
+	if (req->parked)
+		registry_unpark(req);
+	if (req->prev != NULL)
+		req->prev->next = req->next;
+	else
+		reg->reqs = req->next;
+	if (req->next != NULL)
+		req->next->prev = req->prev;
+	else
+		reg->reqs_tail = req->prev;
 	if (res->status != REGISTRY_OK)
-		req->reg->counts.errors++;
-	req->reg->inflight--;
+		reg->counts.errors++;
+	reg->inflight--;
+	if (reg->gate == req) {
+		reg->gate = NULL;
+		registry_release(reg);
+	}
 	req->cb(res, req->arg);
 	uv_close((uv_handle_t *)&req->timer, registry_req_closed);
 }
@@ -386,6 +527,12 @@ registry_submit(struct registry *reg, enum registry_kind kind,
 	req->arg = arg;
 	uv_timer_init(reg->loop, &req->timer);
 	req->timer.data = req;
+	req->prev = reg->reqs_tail;
+	if (reg->reqs_tail != NULL)
+		reg->reqs_tail->next = req;
+	else
+		reg->reqs = req;
+	reg->reqs_tail = req;
 	reg->inflight++;
 	uv_timer_start(&req->timer, registry_timer_fired, 0, 0);
 	return (0);
@@ -485,6 +632,37 @@ registry_retry_after(const struct http_response *resp)
 }
 
 /*
+ * What a transport error says (allocated).  A certificate that does not
+ * verify is never a reason for plain HTTP: say what would fix it.
+ */
+static char *
+registry_transport_text(struct registry *reg, struct http_response *resp)
+{
+	const char	*why;
+	char		*s;
+
+	why = resp->error_text != NULL ? resp->error_text :
+	    http_error_name(resp->error);
+	if (resp->error == HTTP_ERR_CERT)
+		xasprintf(&s, "TLS certificate verification failed: %s (trust "
+		    "a private CA with ca_file in [registry %s], or allow "
+		    "plain HTTP with insecure = yes)", why, reg->name);
+	else
+		s = xstrdup(why);
+	return (s);
+}
+
+static void
+registry_transport_fail(struct registry_req *req, struct http_response *resp)
+{
+	char	*why;
+
+	why = registry_transport_text(req->reg, resp);
+	registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: %s", req->url, why);
+	free(why);
+}
+
+/*
  * Transport errors, 429 and 5xx: retry when worth it; returns 1 when the
  * request was retried or finished, 0 when the response is for the caller.
  */
@@ -510,9 +688,7 @@ registry_transient(struct registry_req *req, struct http_response *resp)
 		return (1);
 	}
 	if (resp->error != HTTP_OK)
-		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: %s",
-		    req->url, resp->error_text != NULL ? resp->error_text :
-		    http_error_name(resp->error));
+		registry_transport_fail(req, resp);
 	else
 		registry_fail(req, REGISTRY_FAILED, 1, resp->status,
 		    "%s: HTTP %ld after %d attempts", req->url, resp->status,
@@ -525,6 +701,7 @@ registry_auth_done(const char *authorization, const char *error, void *arg)
 {
 	struct registry_req	*req = arg;
 
+	req->in_auth = 0;
 	if (authorization == NULL) {
 		registry_fail(req, REGISTRY_DENIED, 1, 401, "%s: %s",
 		    req->url, error != NULL ? error : "unauthorized");
@@ -560,11 +737,13 @@ registry_unauthorized(struct registry_req *req, struct http_response *resp)
 	cred.username = reg->username;
 	cred.password = reg->password;
 	xasprintf(&scope, "repository:%s:pull", req->repo);
+	req->in_auth = 1;
 	rv = auth_challenge(reg->auth, resp, req->url, scope,
 	    req->authorization, &cred, reg->plain ? AUTH_INSECURE : 0,
 	    registry_auth_done, req, &cause);
 	free(scope);
 	if (rv != 0) {
+		req->in_auth = 0;
 		registry_fail(req, REGISTRY_DENIED, 1, 401, "%s: %s",
 		    req->url, cause);
 		free(cause);
@@ -912,6 +1091,135 @@ registry_tags_clear(struct registry_tags *tl)
 	memset(tl, 0, sizeof *tl);
 }
 
+/* The number n decimal digits at s spell (checked digits). */
+static int
+registry_digits(const char *s, int n)
+{
+	int	 v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return (v);
+}
+
+/* The zone that ends an RFC 3339 time, "Z" or "+hh:mm", in seconds. */
+static int
+registry_time_zone(const char *p, long *off)
+{
+	*off = 0;
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		return (0);
+	if ((*p != '+' && *p != '-') || !isdigit((unsigned char)p[1]) ||
+	    !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+	    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]) ||
+	    p[6] != '\0')
+		return (-1);
+	*off = registry_digits(p + 1, 2) * 3600L +
+	    registry_digits(p + 4, 2) * 60L;
+	if (*p == '-')
+		*off = -*off;
+	return (0);
+}
+
+/*
+ * An RFC 3339 time, "2024-05-01T12:34:56.789Z" or with "+hh:mm", as
+ * seconds since the epoch; -1 if it is none or not after 1970.
+ */
+static time_t
+registry_parse_time(const char *s)
+{
+	static const char	 form[] = "dddd-dd-ddTdd:dd:dd";
+	struct tm		 tm;
+	const char		*p;
+	long			 off;
+	size_t			 i;
+	time_t			 t;
+
+	if (s == NULL || strlen(s) < sizeof form - 1)
+		return (-1);
+	for (i = 0; i < sizeof form - 1; i++) {
+		if (form[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != form[i] && !(form[i] == 'T' && s[i] == 't'))
+			return (-1);
+	}
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = registry_digits(s, 4) - 1900;
+	tm.tm_mon = registry_digits(s + 5, 2) - 1;
+	tm.tm_mday = registry_digits(s + 8, 2);
+	tm.tm_hour = registry_digits(s + 11, 2);
+	tm.tm_min = registry_digits(s + 14, 2);
+	tm.tm_sec = registry_digits(s + 17, 2);
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
+		return (-1);
+	p = s + sizeof form - 1;
+	if (*p == '.' && isdigit((unsigned char)p[1]))
+		p += 1 + strspn(p + 1, "0123456789");
+	if (registry_time_zone(p, &off) != 0)
+		return (-1);
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return (-1);
+	t -= off;
+	return (t > 0 ? t : -1);
+}
+
+int
+registry_parse_hub_tags(const char *buf, size_t len,
+    struct registry_hub_page *pg, char **cause)
+{
+	json_t		*root, *results, *e;
+	const char	*name;
+	time_t		 t;
+	size_t		 i;
+	int		 rv = -1;
+
+	memset(pg, 0, sizeof *pg);
+	root = json_loadb(buf, len, 0, NULL);
+	results = json_object_get(root, "results");
+	if (root == NULL || !json_is_array(results)) {
+		*cause = xstrdup("not a Docker Hub tag page");
+		goto out;
+	}
+	if (json_array_size(results) > REGISTRY_MAX_HUB_TAGS) {
+		xasprintf(cause, "more than %d results",
+		    REGISTRY_MAX_HUB_TAGS);
+		goto out;
+	}
+	pg->list = xcalloc(json_array_size(results) + 1, sizeof *pg->list);
+	for (i = 0; i < json_array_size(results); i++) {
+		e = json_array_get(results, i);
+		name = json_string_value(json_object_get(e, "name"));
+		if (name == NULL || !registry_tag_valid(name))
+			continue;
+		t = registry_parse_time(json_string_value(json_object_get(e,
+		    "tag_last_pushed")));
+		if (t == -1)
+			t = registry_parse_time(json_string_value(
+			    json_object_get(e, "last_updated")));
+		if (t == -1)
+			continue;
+		pg->list[pg->n].name = xstrdup(name);
+		pg->list[pg->n++].pushed = t;
+	}
+	rv = 0;
+out:
+	json_decref(root);
+	return (rv);
+}
+
+void
+registry_hub_page_clear(struct registry_hub_page *pg)
+{
+	size_t	 i;
+
+	for (i = 0; i < pg->n; i++)
+		free(pg->list[i].name);
+	free(pg->list);
+	memset(pg, 0, sizeof *pg);
+}
+
 /* Append one page's tags; -1 and *cause if the page is malformed. */
 static int
 registry_tags_page(struct registry_req *req, struct http_response *resp,
@@ -943,28 +1251,158 @@ registry_tags_next(struct registry_req *req, struct http_response *resp,
 	    req->reg->plain ? HTTP_HEADER_INSECURE : 0, next, cause));
 }
 
-/* Record the whole list under the registry's identity. */
-static int
-registry_tags_record(struct registry_req *req, char **cause)
+/*
+ * Record the whole list under the registry's identity, with the push
+ * times of pushed (NULL: none known), and end the operation.
+ */
+static void
+registry_tags_done(struct registry_req *req, const time_t *pushed)
 {
-	char	*id;
-	int	 rv;
+	struct registry_result	 res;
+	char			*id, *cause = NULL;
+	int			 rv = 0;
 
-	if (req->reg->store == NULL)
-		return (0);
-	xasprintf(&id, "%s/%s", req->reg->name, req->repo);
-	rv = store_record_tags(req->reg->store, id,
-	    (const char *const *)req->tags.list, NULL, req->tags.n,
-	    time(NULL), cause);
-	free(id);
-	return (rv);
+	if (req->reg->store != NULL) {
+		xasprintf(&id, "%s/%s", req->reg->name, req->repo);
+		rv = store_record_tags(req->reg->store, id,
+		    (const char *const *)req->tags.list, pushed, req->tags.n,
+		    time(NULL), &cause);
+		free(id);
+	}
+	if (rv != 0) {
+		registry_fail(req, REGISTRY_INVALID, 1, 200, "%s", cause);
+		free(cause);
+		return;
+	}
+	memset(&res, 0, sizeof res);
+	res.answered = 1;
+	res.http_status = 200;
+	res.count = req->tags.n;
+	registry_finish(req, &res);
+}
+
+static int
+registry_hub_cmp(const void *a0, const void *b0)
+{
+	const struct registry_hub_tag	*a = a0, *b = b0;
+
+	return (strcmp(a->name, b->name));
+}
+
+/* The push time of each listed tag from a Hub page (allocated). */
+static time_t *
+registry_hub_times(struct registry_req *req, struct registry_hub_page *pg)
+{
+	struct registry_hub_tag	 key, *hit;
+	time_t			*pushed;
+	size_t			 i, found = 0;
+
+	pushed = xcalloc(req->tags.n + 1, sizeof *pushed);
+	qsort(pg->list, pg->n, sizeof *pg->list, registry_hub_cmp);
+	for (i = 0; i < req->tags.n; i++) {
+		key.name = req->tags.list[i];
+		hit = bsearch(&key, pg->list, pg->n, sizeof *pg->list,
+		    registry_hub_cmp);
+		if (hit != NULL) {
+			pushed[i] = hit->pushed;
+			found++;
+		}
+	}
+	log_debug("%s: push times of %zu of %zu tags of %s from %s",
+	    req->reg->name, found, req->tags.n, req->repo, req->url);
+	return (pushed);
+}
+
+/*
+ * The Hub's answer: push times when it is a tag page; anything else is
+ * counted as an error and leaves them unknown, never failing the list.
+ */
+static void
+registry_hub_done(struct http_response *resp, void *arg)
+{
+	struct registry_req	*req = arg;
+	struct registry_hub_page pg;
+	char			*why = NULL;
+	time_t			*pushed = NULL;
+
+	req->hr = NULL;
+	memset(&pg, 0, sizeof pg);
+	if (resp->error != HTTP_OK)
+		why = xstrdup(resp->error_text != NULL ? resp->error_text :
+		    http_error_name(resp->error));
+	else if (resp->status != 200)
+		xasprintf(&why, "HTTP %ld", resp->status);
+	else if (registry_parse_hub_tags(resp->body.data, resp->body.len,
+	    &pg, &why) == 0)
+		pushed = registry_hub_times(req, &pg);
+	if (why != NULL) {
+		req->reg->counts.errors++;
+		log_debug("%s: %s: %s; push times unknown", req->reg->name,
+		    req->url, why);
+		free(why);
+	}
+	registry_hub_page_clear(&pg);
+	registry_tags_done(req, pushed);
+	free(pushed);
+}
+
+/* {hub_api}/v2/namespaces/NS/repositories/NAME/tags?...; NULL: not NS/NAME. */
+static char *
+registry_hub_url(struct registry *reg, const char *repo)
+{
+	const char	*slash = strchr(repo, '/');
+	char		*url;
+
+	if (slash == NULL || strchr(slash + 1, '/') != NULL)
+		return (NULL);
+	xasprintf(&url, "%s/v2/namespaces/%.*s/repositories/%s/tags?"
+	    "page_size=%d&ordering=last_updated", reg->hub_api,
+	    (int)(slash - repo), repo, slash + 1, REGISTRY_HUB_PAGE_SIZE);
+	return (url);
+}
+
+/*
+ * After the last tags/list page: one page of the Hub's tag API, newest
+ * pushes first, outside the registry's gate and retries (another host;
+ * at worst the push times stay unknown), or the list as it is.
+ */
+static void
+registry_hub_send(struct registry_req *req)
+{
+	struct registry		*reg = req->reg;
+	struct http_request	*hr;
+	char			*url, *cause = NULL;
+
+	url = reg->hub_api != NULL ? registry_hub_url(reg, req->repo) : NULL;
+	if (url == NULL) {
+		registry_tags_done(req, NULL);
+		return;
+	}
+	free(req->url);
+	req->url = url;
+	req->kind = REQ_HUB;
+	reg->counts.requests++;
+	reg->counts.gets++;
+	hr = http_request_create(HTTP_GET, req->url, registry_hub_done, req);
+	http_request_add_header(hr, "Accept", "application/json");
+	http_request_set_limits(hr, 0, REGISTRY_MAX_HUB_PAGE, 0);
+	http_request_set_flags(hr, HTTP_FOLLOW_REDIRECTS |
+	    (reg->hub_plain ? HTTP_INSECURE_OK : 0));
+	req->hr = hr;
+	if (http_start(reg->http, hr, &cause) != 0) {
+		req->hr = NULL;
+		reg->counts.errors++;
+		log_debug("%s: %s: %s; push times unknown", reg->name,
+		    req->url, cause);
+		free(cause);
+		registry_tags_done(req, NULL);
+	}
 }
 
 /* GET tags/list: one page; follow Link or record the whole list. */
 static void
 registry_tags_ok(struct registry_req *req, struct http_response *resp)
 {
-	struct registry_result	 res;
 	char			*next = NULL, *cause = NULL;
 
 	if (registry_tags_page(req, resp, &cause) != 0 ||
@@ -983,18 +1421,137 @@ registry_tags_ok(struct registry_req *req, struct http_response *resp)
 		registry_send(req);
 		return;
 	}
-	free(next);
-	if (registry_tags_record(req, &cause) != 0)
-		goto fail;
-	memset(&res, 0, sizeof res);
-	res.answered = 1;
-	res.http_status = resp->status;
-	res.count = req->tags.n;
-	registry_finish(req, &res);
+	registry_hub_send(req);
 	return;
 fail:
 	registry_fail(req, REGISTRY_INVALID, 1, resp->status, "%s", cause);
 	free(cause);
+}
+
+/*
+ * No TLS on a loopback registry's https://: use http:// from now on, for
+ * this request (sent again at once, still the gate) and every later one.
+ * The handshake carried no request, so it is not counted as one.
+ */
+static void
+registry_fallback(struct registry_req *req, struct http_response *resp)
+{
+	struct registry	*reg = req->reg;
+	char		*key;
+
+	log_info("%s: no TLS at %s (%s); using plain http:// as for any "
+	    "loopback registry", reg->name, reg->base, resp->error_text);
+	reg->tls_base = reg->base;
+	xasprintf(&reg->base, "http://%s", reg->name);
+	reg->plain = 1;
+	reg->probing = 0;
+	key = registry_host_key(reg->base);
+	if (key != NULL && reg->concurrency > 0)
+		http_set_host_limit(reg->http, key, reg->concurrency);
+	free(key);
+	reg->counts.requests--;
+	if (resp->method == HTTP_HEAD)
+		reg->counts.heads--;
+	else
+		reg->counts.gets--;
+	req->attempts--;
+	registry_send(req);
+}
+
+/* Whether an error means no connection could be made at all. */
+static int
+registry_conn_error(enum http_error e)
+{
+	return (e == HTTP_ERR_RESOLVE || e == HTTP_ERR_CONNECT ||
+	    e == HTTP_ERR_TLS || e == HTTP_ERR_CERT);
+}
+
+/*
+ * Fail every live request but those waiting for auth (they fail when
+ * they come back to registry_send) or asking the Hub API (another host,
+ * and its failure never fails the tag list), oldest first: each iteration
+ * finishes at least one of the n there were (requests their callbacks
+ * submit come after them, and fail when their timer fires).
+ */
+static void
+registry_sweep(struct registry *reg)
+{
+	struct registry_req	*r;
+	size_t			 n = 0;
+
+	for (r = reg->reqs; r != NULL; r = r->next)
+		n += !r->in_auth && r->kind != REQ_HUB;
+	for (; n > 0; n--) {
+		for (r = reg->reqs; r != NULL && (r->in_auth ||
+		    r->kind == REQ_HUB); r = r->next)
+			/* nothing */;
+		if (r == NULL)
+			break;
+		if (r->hr != NULL)
+			http_cancel(r->hr);	/* registry_done fails it */
+		else {
+			uv_timer_stop(&r->timer);
+			registry_send(r);	/* fails it */
+		}
+	}
+}
+
+/*
+ * The registry cannot be reached: req (whose attempt just failed) and
+ * every other request of the object, now or later, fail with one message.
+ */
+static void
+registry_unreachable(struct registry_req *req, struct http_response *resp)
+{
+	struct registry	*reg = req->reg;
+	char		*why;
+
+	why = registry_transport_text(reg, resp);
+	xasprintf(&reg->unreachable, "%s: registry unreachable: %s",
+	    reg->name, why);
+	free(why);
+	log_info("%s", reg->unreachable);
+	registry_sweep(reg);
+}
+
+/*
+ * The gate's part in an answer; 1 when it dealt with the request.  A
+ * probed https:// with no TLS falls back to http://.  A failed connection
+ * makes the request the gate (or parks it behind the gate), retried with
+ * backoff; after the retries (none for a name that does not resolve or a
+ * failed TLS handshake) the registry is unreachable.  Anything else
+ * proves the server is there: the gate opens.
+ */
+static int
+registry_gate(struct registry_req *req, struct http_response *resp)
+{
+	struct registry	*reg = req->reg;
+	int		 mine = reg->gate == NULL || reg->gate == req;
+
+	if (reg->gate == req && reg->probing && (resp->error == HTTP_ERR_TLS ||
+	    resp->error == HTTP_ERR_CONNECT)) {
+		registry_fallback(req, resp);
+		return (1);
+	}
+	if (!registry_conn_error(resp->error)) {
+		if (reg->gate == req) {
+			reg->probing = 0;
+			reg->gate = NULL;
+			registry_release(reg);
+		}
+		return (0);
+	}
+	if (!http_error_transient(resp->error) ||
+	    (mine && req->attempts >= REGISTRY_MAX_ATTEMPTS)) {
+		registry_unreachable(req, resp);
+		return (1);
+	}
+	if (mine) {
+		reg->gate = req;
+		registry_retry(req, -1);
+	} else
+		registry_park(req);
+	return (1);
 }
 
 static void	registry_ok(struct registry_req *, struct http_response *);
@@ -1004,13 +1561,18 @@ registry_done(struct http_response *resp, void *arg)
 {
 	struct registry_req	*req = arg;
 
+	req->hr = NULL;
 	registry_ratelimit(req->reg, resp);
 	if (resp->error == HTTP_ERR_CANCELLED) {
-		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: cancelled",
-		    req->url);
+		if (req->reg->unreachable != NULL)
+			registry_fail(req, REGISTRY_FAILED, 0, 0, "%s",
+			    req->reg->unreachable);
+		else
+			registry_fail(req, REGISTRY_FAILED, 0, 0,
+			    "%s: cancelled", req->url);
 		return;
 	}
-	if (registry_transient(req, resp))
+	if (registry_gate(req, resp) || registry_transient(req, resp))
 		return;
 	if (resp->status == 401) {
 		registry_unauthorized(req, resp);
@@ -1053,6 +1615,8 @@ registry_ok(struct registry_req *req, struct http_response *resp)
 	case REQ_TAGS:
 		registry_tags_ok(req, resp);
 		break;
+	case REQ_HUB:	/* registry_hub_done */
+		break;
 	}
 }
 
@@ -1072,7 +1636,29 @@ registry_preauth(struct registry_req *req)
 	free(scope);
 }
 
-/* Send (or resend) the request's next attempt. */
+/* After the fallback, a URL still on https://name goes to http://name. */
+static void
+registry_rebase(struct registry_req *req)
+{
+	struct registry	*reg = req->reg;
+	size_t		 n;
+	char		*url;
+
+	if (reg->tls_base == NULL)
+		return;
+	n = strlen(reg->tls_base);
+	if (strncmp(req->url, reg->tls_base, n) != 0 ||
+	    (req->url[n] != '/' && req->url[n] != '\0'))
+		return;
+	xasprintf(&url, "%s%s", reg->base, req->url + n);
+	free(req->url);
+	req->url = url;
+}
+
+/*
+ * Send (or resend) the request's next attempt; park it while another
+ * request is the gate, and make it the gate of a registry being probed.
+ */
 static void
 registry_send(struct registry_req *req)
 {
@@ -1081,6 +1667,18 @@ registry_send(struct registry_req *req)
 	enum http_method	 m;
 	char			*cause = NULL;
 
+	if (reg->unreachable != NULL) {
+		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s",
+		    reg->unreachable);
+		return;
+	}
+	if (reg->gate != NULL && reg->gate != req) {
+		registry_park(req);
+		return;
+	}
+	if (reg->probing)
+		reg->gate = req;
+	registry_rebase(req);
 	m = req->kind == REQ_HEAD ? HTTP_HEAD : HTTP_GET;
 	req->attempts++;
 	reg->counts.requests++;
@@ -1099,7 +1697,10 @@ registry_send(struct registry_req *req)
 	    REGISTRY_MAX_TAGLIST : REGISTRY_MAX_MANIFEST, 0);
 	http_request_set_flags(hr, HTTP_FOLLOW_REDIRECTS |
 	    (reg->plain ? HTTP_INSECURE_OK : 0));
+	http_request_set_ca_file(hr, reg->ca_file);
+	req->hr = hr;
 	if (http_start(reg->http, hr, &cause) != 0) {
+		req->hr = NULL;
 		registry_fail(req, REGISTRY_FAILED, 0, 0, "%s: %s", req->url,
 		    cause);
 		free(cause);

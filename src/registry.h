@@ -13,9 +13,24 @@
  * Where requests go: docker.io is reached at https://registry-1.docker.io;
  * a configured mirror replaces the base URL while the identity (what the
  * store records) stays the upstream name.  Plain http is used for a
- * registry the configuration marks insecure and, directly (no HTTPS try
- * first), for loopback registries (127.0.0.0/8, localhost, [::1]), which
- * is what the test harness serves.
+ * registry the configuration marks insecure and, as Docker does, for a
+ * loopback registry (127.0.0.0/8, localhost, [::1]) whose https:// turns
+ * out to speak no TLS: its first request tries https://; while it is in
+ * flight the registry's other requests wait; a failed handshake or a
+ * refused connection switches that registry object to http:// for good
+ * (logged once), any answer (or a certificate, even a bad one) keeps it
+ * on https://.  A certificate that fails verification is an error, never
+ * a reason for plain http; conf->ca_file, when set, holds the only CAs
+ * trusted for the registry (and its mirror).  The failed https:// try is
+ * not counted as a request.
+ *
+ * A registry that cannot be reached fails fast: a name that does not
+ * resolve, a failed TLS handshake or certificate are not retried; a
+ * refused or timed-out connection is retried by one request (the gate)
+ * while the registry's other requests wait for it.  Once the connection
+ * has failed for good, the registry object is unreachable: every request
+ * it has in flight, waiting or started later fails at once with one
+ * message, "NAME: registry unreachable: <curl's reason>".
  *
  * Every callback runs exactly once, from the loop, never from inside the
  * call that started the operation.  Strings in a result are borrowed for
@@ -45,6 +60,9 @@ struct store_platform;
 #define REGISTRY_MAX_PAGES	100
 #define REGISTRY_MAX_PLATFORMS	256
 #define REGISTRY_MAX_TAGS	100000		/* over all pages */
+#define REGISTRY_MAX_HUB_PAGE	(4 * 1024 * 1024)
+#define REGISTRY_MAX_HUB_TAGS	1000		/* results[] of one page */
+#define REGISTRY_HUB_PAGE_SIZE	100		/* asked; Hub's maximum */
 
 enum registry_status {
 	REGISTRY_OK = 0,
@@ -114,7 +132,14 @@ int		 registry_head_digest(struct registry *, const char *repo,
  */
 int		 registry_get_index(struct registry *, const char *repo,
 		     const char *digest, registry_cb *, void *);
-/* List every tag of repo (Link pages, capped) and record the list. */
+/*
+ * List every tag of repo (Link pages, capped) and record the list.  On a
+ * registry with a Hub API (conf->hub_api; Docker Hub's own for docker.io
+ * unless "none"), the newest page of the Hub's tag list of repo
+ * ({hub_api}/v2/namespaces/NS/repositories/NAME/tags, ordered by
+ * last_updated) gives the push times recorded with it; a failed or
+ * malformed answer only leaves them unknown (and counts as an error).
+ */
 int		 registry_list_tags(struct registry *, const char *repo,
 		     registry_cb *, void *);
 
@@ -159,6 +184,29 @@ struct registry_tags {
 int		 registry_parse_tags(const char *buf, size_t len,
 		     struct registry_tags *tl, char **cause);
 void		 registry_tags_clear(struct registry_tags *);
+
+/* Push times from one page of Docker Hub's tag API; names owned here. */
+struct registry_hub_tag {
+	char	*name;
+	time_t	 pushed;
+};
+
+struct registry_hub_page {
+	struct registry_hub_tag	*list;
+	size_t			 n;
+};
+
+/*
+ * Read one page of Docker Hub's tag API, buf (len bytes, untrusted): for
+ * each results[] entry whose name matches the tag grammar, its push time,
+ * tag_last_pushed or else last_updated (RFC 3339, after 1970); entries
+ * with neither are skipped.  -1 and *cause when it is no such page or it
+ * has more than REGISTRY_MAX_HUB_TAGS results; pg then holds nothing.  A
+ * zeroed pg is empty; registry_hub_page_clear frees it.  No I/O.
+ */
+int		 registry_parse_hub_tags(const char *buf, size_t len,
+		     struct registry_hub_page *pg, char **cause);
+void		 registry_hub_page_clear(struct registry_hub_page *);
 
 /* Whether a media type names an image index or a manifest list. */
 int		 registry_is_index_type(const char *);

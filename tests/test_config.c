@@ -801,11 +801,36 @@ test_config_dump_secrets(void **state)
 	config_free(c);
 }
 
+/*
+ * good-full.conf and a section setting the registry options it leaves
+ * unset, parsed as if it were good-full.conf (relative paths alike).
+ */
+static struct config *
+test_config_fuller(void)
+{
+	struct test_config_run	 run;
+	char			*path = test_config_path("good-full.conf");
+	char			*text, *all;
+
+	text = test_config_slurp(path);
+	assert_non_null(text);
+	xasprintf(&all, "%s\n[registry ghcr.io]\nca_file = certs/ghcr.pem\n",
+	    text);
+	test_config_parse(&run, path, all);
+	if (run.c == NULL)
+		fail_msg("good-full.conf and more: %s", run.errors);
+	free(run.errors);
+	free(all);
+	free(text);
+	free(path);
+	return (run.c);
+}
+
 /* Every option of the table is in the dump of a full file, and back. */
 static void
 test_config_dump_table(void **state)
 {
-	struct config	*c = test_config_good("good-full.conf");
+	struct config	*c = test_config_fuller();
 	char		*d = test_config_dump(c), *key;
 	size_t		 i;
 
@@ -826,6 +851,87 @@ test_config_dump_table(void **state)
 	}
 	free(d);
 	config_free(c);
+}
+
+/* ca_file: a path relative to the file, in the dump, reloadable. */
+static void
+test_config_registry_tls(void **state)
+{
+	struct config		*c = test_config_fuller();
+	const struct registry_conf *r = NULL;
+	char			*dir = test_config_dir(), *want, *d;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < c->nregistries; i++) {
+		if (strcmp(c->registries[i].name, "ghcr.io") == 0)
+			r = &c->registries[i];
+	}
+	assert_non_null(r);
+	xasprintf(&want, "%s/certs/ghcr.pem", dir);
+	assert_string_equal(r->ca_file, want);
+	assert_null(c->registries[0].ca_file);
+	d = test_config_dump(c);
+	free(want);
+	xasprintf(&want, "\n[registry ghcr.io]\n# mirror = (not set)\n"
+	    "insecure = no\nconcurrency = 8\n# username = (not set)\n"
+	    "# password_file = (not set)\nca_file = %s/certs/ghcr.pem\n",
+	    dir);
+	if (strstr(d, want) == NULL)
+		fail_msg("dump lacks %s:\n%s", want, d);
+	assert_true(config_option_find("registry", "ca_file")->flags &
+	    CONFIG_F_RELOAD);
+	free(want);
+	free(d);
+	free(dir);
+	config_free(c);
+}
+
+/*
+ * hub_api: a URL or none; docker.io's defaults to Docker Hub's; plain
+ * http:// only with insecure.
+ */
+static void
+test_config_hub_api(void **state)
+{
+	struct test_config_run	 run;
+	char			*d;
+
+	(void)state;
+	test_config_parse(&run, "t", "[registry docker.io]\n"
+	    "[registry ghcr.io]\n[registry lan:5000]\nhub_api = none\n"
+	    "[registry 127.0.0.1:5000]\ninsecure = yes\n"
+	    "hub_api = http://127.0.0.1:5000/\n");
+	if (run.c == NULL)
+		fail_msg("%s", run.errors);
+	assert_int_equal(run.c->nregistries, 4);
+	assert_string_equal(run.c->registries[0].hub_api, CONFIG_HUB_API);
+	assert_null(run.c->registries[1].hub_api);
+	assert_string_equal(run.c->registries[2].hub_api, "none");
+	assert_string_equal(run.c->registries[3].hub_api,
+	    "http://127.0.0.1:5000/");
+	d = test_config_dump(run.c);
+	assert_non_null(strstr(d, "\nhub_api = https://hub.docker.com\n"));
+	assert_non_null(strstr(d, "\nhub_api = none\n"));
+	free(d);
+	test_config_run_free(&run);
+
+	test_config_parse(&run, "t", "[registry lan:5000]\n"
+	    "hub_api = ftp://x/\n");
+	assert_null(run.c);
+	assert_string_equal(run.errors, "t:2: hub_api: not an http:// or "
+	    "https:// URL\n");
+	test_config_run_free(&run);
+	test_config_parse(&run, "t", "[registry lan:5000]\n"
+	    "hub_api = http://lan:8080\n");
+	assert_null(run.c);
+	assert_string_equal(run.errors, "t:2: hub_api: plain http:// needs "
+	    "insecure = yes in [registry lan:5000]\n");
+	test_config_run_free(&run);
+	/* "none" is no word for other URL options. */
+	test_config_parse(&run, "t", "[registry lan:5000]\nmirror = none\n");
+	assert_null(run.c);
+	test_config_run_free(&run);
 }
 
 static void
@@ -1013,6 +1119,8 @@ main(void)
 		cmocka_unit_test(test_config_dump_roundtrip),
 		cmocka_unit_test(test_config_dump_secrets),
 		cmocka_unit_test(test_config_dump_table),
+		cmocka_unit_test(test_config_registry_tls),
+		cmocka_unit_test(test_config_hub_api),
 		cmocka_unit_test(test_config_shipped_example),
 		cmocka_unit_test(test_config_shipped_defaults),
 		cmocka_unit_test(test_config_reload_check),

@@ -21,6 +21,7 @@
 #include "ref.h"
 #include "scan-dockerfile.h"
 #include "scan.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define MIN_CASES	50
@@ -43,84 +44,6 @@ fail_case(const char *name, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	failures++;
-}
-
-static char *
-path_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-path_of(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*p;
-
-	va_start(ap, fmt);
-	xvasprintf(&p, fmt, ap);
-	va_end(ap);
-	return (p);
-}
-
-static const char *
-testdata(void)
-{
-	const char	*d = getenv("TESTDATA");
-
-	if (d == NULL || *d == '\0')
-		fail_msg("TESTDATA is not set: run the tests with make check, "
-		    "or set TESTDATA to the absolute path of tests/data");
-	return (d);
-}
-
-/* The file's bytes in a buffer of exactly its size (no terminator). */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*p;
-	long	 n = -1;
-
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return (NULL);
-	if (fseek(f, 0, SEEK_END) == 0)
-		n = ftell(f);
-	if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
-		fail_msg("%s: cannot size", path);
-	p = xmalloc(n > 0 ? (size_t)n : 1);
-	if (n > 0 && fread(p, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("%s: short read", path);
-	fclose(f);
-	*len = (size_t)n;
-	return (p);
-}
-
-/* A NUL-terminated copy of a text file, or NULL if there is none. */
-static char *
-slurp_text(const char *path)
-{
-	char	*p, *s;
-	size_t	 n;
-
-	p = slurp(path, &n);
-	if (p == NULL)
-		return (NULL);
-	s = xmalloc(n + 1);
-	memcpy(s, p, n);
-	s[n] = '\0';
-	free(p);
-	return (s);
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 /* Undo the C-style escapes of the data files: \t \r \n \\ \0 \xHH. */
@@ -149,7 +72,8 @@ unescape(const char *s, char *out)
 			out[n++] = '\0';
 			break;
 		case 'x':
-			out[n++] = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+			out[n++] = (char)(testlib_hex(s[1]) * 16 +
+			    testlib_hex(s[2]));
 			s += 2;
 			break;
 		default:
@@ -158,22 +82,6 @@ unescape(const char *s, char *out)
 		s++;
 	}
 	out[n] = '\0';
-	return (n);
-}
-
-/* Split a line at tabs into at most max fields; returns how many. */
-static int
-split_tabs(char *line, char **f, int max)
-{
-	int	 n = 0;
-
-	while (n < max) {
-		f[n++] = line;
-		line = strchr(line, '\t');
-		if (line == NULL)
-			break;
-		*line++ = '\0';
-	}
 	return (n);
 }
 
@@ -250,7 +158,7 @@ check_ref(const char *name, size_t i, const struct scan_ref *r, char *line)
 	char	*f[6], text[1024];
 	int	 nf;
 
-	nf = split_tabs(line, f, 6);
+	nf = testlib_split(line, f, 6);
 	if (nf != 6) {
 		fail_case(name, "ref %zu: expected 6 fields, got %d", i, nf);
 		return;
@@ -347,7 +255,7 @@ check_instrs(const char *name, const struct dockerfile *df, char *expect)
 	int				 nf;
 
 	while ((line = next_line(&cursor)) != NULL) {
-		nf = split_tabs(line, f, 4);
+		nf = testlib_split(line, f, 4);
 		if (strcmp(f[0], "<<") == 0) {
 			if (in != NULL)
 				check_heredoc(name, in, h++, f, nf);
@@ -377,13 +285,13 @@ run_case(const char *dir, const char *name)
 	char			*path, *buf, *expect;
 	size_t			 len;
 
-	path = path_of("%s/%s.df", dir, name);
-	buf = slurp(path, &len);
+	path = testlib_path("%s/%s.df", dir, name);
+	buf = testlib_read_file(path, &len);
 	if (buf == NULL)
 		fail_msg("%s: cannot read", path);
 	free(path);
-	path = path_of("%s/%s.refs", dir, name);
-	expect = slurp_text(path);
+	path = testlib_path("%s/%s.refs", dir, name);
+	expect = testlib_read_text(path);
 	if (expect == NULL)
 		fail_msg("%s: missing", path);
 	free(path);
@@ -392,8 +300,8 @@ run_case(const char *dir, const char *name)
 	check_refs(name, &sr, expect);
 	scan_result_free(&sr);
 	free(expect);
-	path = path_of("%s/%s.instrs", dir, name);
-	expect = slurp_text(path);
+	path = testlib_path("%s/%s.instrs", dir, name);
+	expect = testlib_read_text(path);
 	free(path);
 	if (expect != NULL) {
 		df = dockerfile_parse(buf, len);
@@ -452,7 +360,7 @@ test_dockerfile_cases(void **state)
 	size_t	 n, i;
 
 	(void)state;
-	dir = path_of("%s/dockerfile", testdata());
+	dir = testlib_path("%s/dockerfile", testlib_datadir());
 	n = list_dir(dir, ".df", &names);
 	failures = 0;
 	for (i = 0; i < n; i++)
@@ -585,11 +493,11 @@ run_buildkit(const char *dir, const char *name)
 	char			 kw[32];
 	size_t			 len, i = 0, k;
 
-	path = path_of("%s/%s/Dockerfile", dir, name);
-	buf = slurp(path, &len);
+	path = testlib_path("%s/%s/Dockerfile", dir, name);
+	buf = testlib_read_file(path, &len);
 	free(path);
-	path = path_of("%s/%s/result", dir, name);
-	result = slurp_text(path);
+	path = testlib_path("%s/%s/result", dir, name);
+	result = testlib_read_text(path);
 	free(path);
 	if (buf == NULL || result == NULL)
 		fail_msg("%s: Dockerfile or result missing", name);
@@ -626,7 +534,7 @@ test_dockerfile_buildkit(void **state)
 	size_t	 n, i;
 
 	(void)state;
-	dir = path_of("%s/buildkit", testdata());
+	dir = testlib_path("%s/buildkit", testlib_datadir());
 	n = list_dir(dir, NULL, &names);
 	failures = 0;
 	for (i = 0; i < n; i++) {
@@ -705,7 +613,7 @@ expand_directive(char *line, char *esc)
 	if (strncmp(line, "set\t", 4) != 0 &&
 	    strncmp(line, "unknown\t", 8) != 0)
 		return (0);
-	nf = split_tabs(line, f, 3);
+	nf = testlib_split(line, f, 3);
 	if (nexpand_vars == sizeof expand_vars / sizeof expand_vars[0] ||
 	    nf < 2 || strlen(f[1]) >= sizeof v->name ||
 	    (nf == 3 && strlen(f[2]) >= sizeof v->value))
@@ -726,7 +634,8 @@ expand_one(char *line, char esc)
 	size_t		 n, wn;
 	int		 rc, ok;
 
-	if (split_tabs(line, f, 2) != 2 || (f[1][0] != '=' && f[1][0] != '?'))
+	if (testlib_split(line, f, 2) != 2 ||
+	    (f[1][0] != '=' && f[1][0] != '?'))
 		fail_msg("expand.txt: bad line %s", line);
 	in = xmalloc(strlen(f[0]) + 1);
 	n = unnul(f[0], in);
@@ -758,8 +667,8 @@ test_dockerfile_expand(void **state)
 	int	 cases = 0;
 
 	(void)state;
-	path = path_of("%s/dockerfile/expand.txt", testdata());
-	text = slurp_text(path);
+	path = testlib_path("%s/dockerfile/expand.txt", testlib_datadir());
+	text = testlib_read_text(path);
 	if (text == NULL)
 		fail_msg("%s: missing", path);
 	free(path);

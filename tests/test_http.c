@@ -18,6 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cmocka.h>
 #include <uv.h>
 
@@ -631,6 +635,87 @@ test_http_connection_refused(void **state)
 	fix_end(f);
 }
 
+/*
+ * https:// to a server that speaks plain HTTP: a failed handshake
+ * (HTTP_ERR_TLS), not a certificate failure, and not worth a retry.
+ */
+static void
+test_http_tls_to_plain(void **state)
+{
+	struct fix		*f = fix_begin(0);
+	struct http_request	*req;
+	char			*url;
+
+	(void)state;
+	xasprintf(&url, "https://127.0.0.1:%d/get", f->srv.port);
+	req = http_request_create(HTTP_GET, url, done_cb, &f->r[0]);
+	http_request_set_limits(req, 2000, 0, 0);
+	fix_go(f, req);
+	fix_run(f, 1);
+	assert_int_equal(f->r[0].error, HTTP_ERR_TLS);
+	assert_int_equal(f->r[0].status, 0);
+	assert_false(http_error_transient(HTTP_ERR_TLS));
+	assert_false(http_error_transient(HTTP_ERR_CERT));
+	assert_false(http_error_transient(HTTP_ERR_RESOLVE));
+	assert_true(http_error_transient(HTTP_ERR_CONNECT));
+	assert_string_equal(http_error_name(HTTP_ERR_CERT),
+	    "certificate verification failed");
+	free(url);
+	fix_end(f);
+}
+
+/*
+ * A listener whose accept queue is full drops new SYNs: the connect
+ * timeout (not the transfer's) ends the request, as a connect failure.
+ */
+static void
+test_http_connect_timeout(void **state)
+{
+	struct fix		*f = fix_begin(0);
+	struct http_opts	 o;
+	struct http		*h;
+	struct http_request	*req;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	uint64_t		 t0, ms;
+	char			*url;
+	int			 lfd, cfd;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd != -1 && cfd != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	/* This one fills the queue. */
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
+
+	memset(&o, 0, sizeof o);
+	o.timeout_ms = 5000;
+	o.connect_timeout_ms = 300;
+	h = http_create(&f->loop, &o, NULL);
+	assert_non_null(h);
+	xasprintf(&url, "http://127.0.0.1:%d/", ntohs(sin.sin_port));
+	req = http_request_create(HTTP_GET, url, done_cb, &f->r[0]);
+	http_request_set_flags(req, HTTP_INSECURE_OK);
+	t0 = uv_hrtime();
+	assert_int_equal(http_start(h, req, NULL), 0);
+	fix_run(f, 1);
+	ms = (uv_hrtime() - t0) / 1000000;
+	assert_int_equal(f->r[0].error, HTTP_ERR_CONNECT);
+	assert_true(ms >= 250);
+	assert_true(ms < 2500);
+	http_free(h);
+	close(cfd);
+	close(lfd);
+	free(url);
+	fix_end(f);
+}
+
 static void
 test_http_reset_mid_body(void **state)
 {
@@ -974,6 +1059,8 @@ main(void)
 		cmocka_unit_test(test_http_size_caps),
 		cmocka_unit_test(test_http_timeout),
 		cmocka_unit_test(test_http_connection_refused),
+		cmocka_unit_test(test_http_tls_to_plain),
+		cmocka_unit_test(test_http_connect_timeout),
 		cmocka_unit_test(test_http_reset_mid_body),
 		cmocka_unit_test(test_http_per_host_limit),
 		cmocka_unit_test(test_http_cancel),

@@ -18,149 +18,23 @@
 #include <string.h>
 
 #include "http-header.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define TEST_HH_FIELDS_MAX	40
-#define TEST_HH_REPEAT_MAX	100000
-#define TEST_HH_H64 \
-	"a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"
 
-/* A field of a vector after expansion: may hold NUL bytes. */
-struct test_hh_str {
-	char	*data;		/* always NUL-terminated as well */
-	size_t	 len;
-	size_t	 alloc;
-};
-
-typedef int (*test_hh_vector_cb)(const char *, struct test_hh_str *,
+typedef int (*test_hh_vector_cb)(const char *, struct testlib_str *,
     size_t);
-
-static void
-test_hh_add(struct test_hh_str *s, const char *p, size_t n)
-{
-	while (s->len + n + 1 > s->alloc) {
-		s->alloc = s->alloc == 0 ? 64 : s->alloc * 2;
-		s->data = xreallocarray(s->data, 1, s->alloc);
-	}
-	memcpy(s->data + s->len, p, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-}
-
-static void
-test_hh_adds(struct test_hh_str *s, const char *p)
-{
-	test_hh_add(s, p, strlen(p));
-}
-
-static int
-test_hh_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-/* Is p (n bytes, between braces) "TEXT*N"?  Fill the text length and N. */
-static int
-test_hh_repeat(const char *p, size_t n, size_t *textlen, long *count)
-{
-	const char	*star;
-	size_t		 i;
-	long		 value = 0;
-
-	star = memchr(p, '*', n);
-	if (star == NULL || star == p || star + 1 == p + n)
-		return (0);
-	for (i = star - p + 1; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return (0);
-		value = value * 10 + (p[i] - '0');
-		if (value > TEST_HH_REPEAT_MAX)
-			return (0);
-	}
-	if (value < 1 || memchr(p, '{', n) != NULL)
-		return (0);
-	*textlen = star - p;
-	*count = value;
-	return (1);
-}
-
-/* Expand {H64}, {xHH} and {TEXT*N} in s; other braces are literal. */
-static void
-test_hh_expand(const char *s, struct test_hh_str *out)
-{
-	const char	*p = s, *close;
-	size_t		 textlen, n;
-	long		 count, i;
-	char		 byte;
-
-	test_hh_add(out, "", 0);
-	while (*p != '\0') {
-		close = *p == '{' ? strchr(p + 1, '}') : NULL;
-		n = close != NULL ? (size_t)(close - p - 1) : 0;
-		if (close != NULL && n == 3 && strncmp(p + 1, "H64", 3) == 0) {
-			test_hh_adds(out, TEST_HH_H64);
-			p = close + 1;
-		} else if (close != NULL && n == 3 && p[1] == 'x' &&
-		    test_hh_hex(p[2]) >= 0 && test_hh_hex(p[3]) >= 0) {
-			byte = (char)(test_hh_hex(p[2]) * 16 +
-			    test_hh_hex(p[3]));
-			test_hh_add(out, &byte, 1);
-			p = close + 1;
-		} else if (close != NULL &&
-		    test_hh_repeat(p + 1, n, &textlen, &count)) {
-			for (i = 0; i < count; i++)
-				test_hh_add(out, p + 1, textlen);
-			p = close + 1;
-		} else {
-			test_hh_add(out, p, 1);
-			p++;
-		}
-	}
-}
-
-/* Split line at tabs into at most max expanded fields; returns the count. */
-static size_t
-test_hh_split(const char *line, struct test_hh_str *fields, size_t max)
-{
-	const char	*p = line, *tab;
-	char		*raw;
-	size_t		 n = 0;
-
-	for (;;) {
-		tab = strchr(p, '\t');
-		if (n == max)
-			return (max + 1);
-		raw = xstrndup(p, tab != NULL ? (size_t)(tab - p) : strlen(p));
-		memset(&fields[n], 0, sizeof fields[n]);
-		test_hh_expand(raw, &fields[n++]);
-		free(raw);
-		if (tab == NULL)
-			return (n);
-		p = tab + 1;
-	}
-}
 
 /* A copy of f in a buffer of exactly its length, without a NUL. */
 static char *
-test_hh_exact(const struct test_hh_str *f)
+test_hh_exact(const struct testlib_str *f)
 {
 	char	*p;
 
 	p = xmalloc(f->len);
 	memcpy(p, f->data, f->len);
 	return (p);
-}
-
-static const char *
-test_hh_show(const char *s)
-{
-	return (s == NULL ? "(null)" : s);
 }
 
 /*
@@ -188,8 +62,8 @@ test_hh_check(const char *where, const char *input, const char *want,
 	return (0);
 fail:
 	print_error("%s: %.100s: want \"%.200s\", got rc %d \"%.200s\" cause "
-	    "\"%.200s\"\n", where, input, want, rc, test_hh_show(got),
-	    test_hh_show(cause));
+	    "\"%.200s\"\n", where, input, want, rc, testlib_show(got),
+	    testlib_show(cause));
 	return (-1);
 }
 
@@ -213,41 +87,26 @@ static void
 test_hh_run(const char *name, size_t nfields, test_hh_vector_cb cb,
     size_t min)
 {
-	struct test_hh_str	 fields[TEST_HH_FIELDS_MAX + 1];
-	const char		*dir;
+	struct testlib_str	 fields[TEST_HH_FIELDS_MAX + 1];
 	char			*path, *line = NULL, *where;
-	size_t			 linesize = 0, lineno = 0, nf, i;
+	size_t			 linesize = 0, lineno = 0, nf;
 	size_t			 vectors = 0, failures = 0;
-	ssize_t			 len;
 	FILE			*fp;
 
-	dir = getenv("TESTDATA");
-	if (dir == NULL)
-		fail_msg("TESTDATA is not set: run the tests with make check");
-	xasprintf(&path, "%s/http-header/%s", dir, name);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	for (;;) {
-		len = getline(&line, &linesize, fp);
-		if (len == -1)
-			break;
-		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
+	fp = testlib_open(&path, "http-header/%s", name);
+	while (testlib_line(fp, &line, &linesize, &lineno) != NULL) {
 		vectors++;
 		xasprintf(&where, "%s:%zu", name, lineno);
-		nf = test_hh_split(line, fields, TEST_HH_FIELDS_MAX);
+		nf = testlib_fields(line, TESTLIB_EXPAND_HEX, fields,
+		    TEST_HH_FIELDS_MAX);
 		if (nf > TEST_HH_FIELDS_MAX || (nfields != 0 &&
 		    nf != nfields)) {
 			print_error("%s: %zu fields\n", where, nf);
 			failures++;
 		} else if (cb(where, fields, nf) != 0)
 			failures++;
-		for (i = 0; i < nf && i < TEST_HH_FIELDS_MAX; i++)
-			free(fields[i].data);
+		testlib_fields_free(fields, nf > TEST_HH_FIELDS_MAX ?
+		    TEST_HH_FIELDS_MAX : nf);
 		free(where);
 	}
 	assert_false(ferror(fp));
@@ -264,26 +123,26 @@ test_hh_run(const char *name, size_t nfields, test_hh_vector_cb cb,
 static char *
 test_hh_auth_dump(const struct http_header_auth *a)
 {
-	struct test_hh_str	 out = { NULL, 0, 0 };
+	struct testlib_str	 out = { NULL, 0, 0 };
 	const struct http_header_challenge *c;
 	size_t			 i, j;
 
-	test_hh_add(&out, a->n == 0 ? "-" : "", a->n == 0 ? 1 : 0);
+	testlib_str_add(&out, a->n == 0 ? "-" : "", a->n == 0 ? 1 : 0);
 	for (i = 0; i < a->n; i++) {
 		c = &a->list[i];
 		if (i > 0)
-			test_hh_adds(&out, " | ");
-		test_hh_adds(&out, c->scheme);
+			testlib_str_adds(&out, " | ");
+		testlib_str_adds(&out, c->scheme);
 		if (c->token68 != NULL) {
-			test_hh_adds(&out, " token68=");
-			test_hh_adds(&out, c->token68);
+			testlib_str_adds(&out, " token68=");
+			testlib_str_adds(&out, c->token68);
 		}
 		for (j = 0; j < c->nparams; j++) {
-			test_hh_adds(&out, " ");
-			test_hh_adds(&out, c->params[j].name);
-			test_hh_adds(&out, "=\"");
-			test_hh_adds(&out, c->params[j].value);
-			test_hh_adds(&out, "\"");
+			testlib_str_adds(&out, " ");
+			testlib_str_adds(&out, c->params[j].name);
+			testlib_str_adds(&out, "=\"");
+			testlib_str_adds(&out, c->params[j].value);
+			testlib_str_adds(&out, "\"");
 		}
 	}
 	return (out.data);
@@ -333,7 +192,7 @@ test_hh_causes(const char *want, char **causes, size_t n)
 
 /* line [TAB line]... TAB "=>" TAB dump TAB causes */
 static int
-test_hh_auth_vector(const char *where, struct test_hh_str *f, size_t nf)
+test_hh_auth_vector(const char *where, struct testlib_str *f, size_t nf)
 {
 	struct http_header_auth	 a;
 	char			*causes[TEST_HH_FIELDS_MAX], *cause, *in;
@@ -387,7 +246,7 @@ test_http_header_www_authenticate(void **state)
 
 /* kind TAB value TAB request-url TAB flags TAB want */
 static int
-test_hh_link_vector(const char *where, struct test_hh_str *f, size_t nf)
+test_hh_link_vector(const char *where, struct testlib_str *f, size_t nf)
 {
 	char	*in, *got = NULL, *cause = NULL;
 	int	 rc, failed;
@@ -421,7 +280,7 @@ test_http_header_link(void **state)
 
 /* kind TAB value TAB now TAB want */
 static int
-test_hh_retry_vector(const char *where, struct test_hh_str *f, size_t nf)
+test_hh_retry_vector(const char *where, struct testlib_str *f, size_t nf)
 {
 	char	*in, *got = NULL, *cause = NULL;
 	long	 delay = -1;
@@ -461,11 +320,11 @@ test_http_header_retry_after(void **state)
 
 /* now TAB header [TAB header]... TAB "=>" TAB state TAB results */
 static int
-test_hh_ratelimit_vector(const char *where, struct test_hh_str *f,
+test_hh_ratelimit_vector(const char *where, struct testlib_str *f,
     size_t nf)
 {
 	struct http_header_ratelimit	 rl;
-	struct test_hh_str		 results = { NULL, 0, 0 };
+	struct testlib_str		 results = { NULL, 0, 0 };
 	const char			*colon;
 	char				*value, *cause, *got, *name;
 	size_t				 k, i, namelen;
@@ -480,7 +339,7 @@ test_hh_ratelimit_vector(const char *where, struct test_hh_str *f,
 	}
 	now = (time_t)strtoll(f[0].data, NULL, 10);
 	http_header_ratelimit_init(&rl);
-	test_hh_add(&results, "", 0);
+	testlib_str_add(&results, "", 0);
 	for (i = 1; i < k; i++) {
 		colon = memchr(f[i].data, ':', f[i].len);
 		namelen = colon != NULL ? (size_t)(colon - f[i].data) : 0;
@@ -493,8 +352,9 @@ test_hh_ratelimit_vector(const char *where, struct test_hh_str *f,
 		    f[i].len - namelen - (colon != NULL), now, &cause);
 		if ((rc == -1) != (cause != NULL))
 			failed = 1;
-		test_hh_adds(&results, i > 1 ? "," : "");
-		test_hh_adds(&results, rc == 1 ? "1" : rc == 0 ? "0" : "-1");
+		testlib_str_adds(&results, i > 1 ? "," : "");
+		testlib_str_adds(&results,
+		    rc == 1 ? "1" : rc == 0 ? "0" : "-1");
 		free(cause);
 		free(value);
 		free(name);
@@ -521,7 +381,7 @@ test_http_header_ratelimit(void **state)
 
 /* value TAB want */
 static int
-test_hh_content_type_vector(const char *where, struct test_hh_str *f,
+test_hh_content_type_vector(const char *where, struct testlib_str *f,
     size_t nf)
 {
 	char	*in, *got;
@@ -545,7 +405,7 @@ test_http_header_content_type(void **state)
 
 /* value TAB want */
 static int
-test_hh_digest_vector(const char *where, struct test_hh_str *f, size_t nf)
+test_hh_digest_vector(const char *where, struct testlib_str *f, size_t nf)
 {
 	char	*in, *got = NULL, *cause = NULL;
 	int	 rc, failed;
@@ -569,7 +429,7 @@ test_http_header_digest(void **state)
 
 /* request-url TAB realm TAB flags TAB want: resolve, then check. */
 static int
-test_hh_realm_vector(const char *where, struct test_hh_str *f, size_t nf)
+test_hh_realm_vector(const char *where, struct testlib_str *f, size_t nf)
 {
 	char	*url = NULL, *cause = NULL;
 	int	 rc, failed;
@@ -605,7 +465,7 @@ test_http_header_expand(void **state)
 	} t[] = {
 		{ "{a*3}", "aaa", 3 },
 		{ "x{ab*2}y", "xababy", 6 },
-		{ "{H64}", TEST_HH_H64, 64 },
+		{ "{H64}", TESTLIB_H64, 64 },
 		{ "a{x00}b", "a\0b", 3 },
 		{ "{xc3}{xA9}", "\xc3\xa9", 2 },
 		{ "{x0}", "{x0}", 4 },
@@ -616,13 +476,13 @@ test_http_header_expand(void **state)
 		{ "realm=\"{}\"", "realm=\"{}\"", 10 },
 		{ "", "", 0 },
 	};
-	struct test_hh_str	 s;
+	struct testlib_str	 s;
 	size_t			 i;
 
 	(void)state;
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		memset(&s, 0, sizeof s);
-		test_hh_expand(t[i].in, &s);
+		testlib_expand(t[i].in, TESTLIB_EXPAND_HEX, &s);
 		if (s.len != t[i].len || memcmp(s.data, t[i].out, s.len) != 0)
 			fail_msg("%s: expanded to %zu bytes", t[i].in, s.len);
 		free(s.data);
@@ -635,7 +495,7 @@ test_http_header_auth_lines(void **state)
 {
 	struct http_header_auth			 a;
 	const struct http_header_challenge	*c;
-	struct test_hh_str			 many = { NULL, 0, 0 };
+	struct testlib_str			 many = { NULL, 0, 0 };
 	char					*cause = NULL;
 	size_t					 i;
 
@@ -661,7 +521,7 @@ test_http_header_auth_lines(void **state)
 
 	/* 13 more fit (16 in all), then a line of 14 is refused whole. */
 	for (i = 0; i < 14; i++)
-		test_hh_adds(&many, "Basic, ");
+		testlib_str_adds(&many, "Basic, ");
 	assert_int_equal(http_header_auth_add(&a, many.data, many.len,
 	    &cause), -1);
 	assert_non_null(strstr(cause, "too many challenges"));

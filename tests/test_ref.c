@@ -15,107 +15,11 @@
 #include <string.h>
 
 #include "ref.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define TEST_REF_MIN_VECTORS	80
-#define TEST_REF_REPEAT_MAX	100000
 #define TEST_REF_FIELDS_MAX	8
-#define TEST_REF_H64 \
-	"a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"
-
-struct test_ref_str {
-	char	*data;
-	size_t	 len;
-	size_t	 alloc;
-};
-
-static void
-test_ref_str_add(struct test_ref_str *s, const char *p, size_t n)
-{
-	while (s->len + n + 1 > s->alloc) {
-		s->alloc = s->alloc == 0 ? 64 : s->alloc * 2;
-		s->data = xreallocarray(s->data, 1, s->alloc);
-	}
-	memcpy(s->data + s->len, p, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-}
-
-/* Is p (n bytes, between braces) "TEXT*N"?  Fill the text length and N. */
-static int
-test_ref_repeat(const char *p, size_t n, size_t *textlen, long *count)
-{
-	const char	*star;
-	size_t		 i;
-	long		 value = 0;
-
-	star = memchr(p, '*', n);
-	if (star == NULL || star == p || star + 1 == p + n)
-		return (0);
-	for (i = star - p + 1; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return (0);
-		value = value * 10 + (p[i] - '0');
-		if (value > TEST_REF_REPEAT_MAX)
-			return (0);
-	}
-	if (value < 1 || memchr(p, '{', n) != NULL)
-		return (0);
-	*textlen = star - p;
-	*count = value;
-	return (1);
-}
-
-/* Expand {H64} and {TEXT*N} in s; other braces are literal. */
-static char *
-test_ref_expand(const char *s)
-{
-	struct test_ref_str	 out = { NULL, 0, 0 };
-	const char		*p = s, *close;
-	size_t			 textlen;
-	long			 count, i;
-
-	test_ref_str_add(&out, "", 0);
-	while (*p != '\0') {
-		close = *p == '{' ? strchr(p + 1, '}') : NULL;
-		if (close != NULL && (size_t)(close - p - 1) == 3 &&
-		    strncmp(p + 1, "H64", 3) == 0) {
-			test_ref_str_add(&out, TEST_REF_H64,
-			    strlen(TEST_REF_H64));
-			p = close + 1;
-		} else if (close != NULL && test_ref_repeat(p + 1,
-		    close - p - 1, &textlen, &count)) {
-			for (i = 0; i < count; i++)
-				test_ref_str_add(&out, p + 1, textlen);
-			p = close + 1;
-		} else {
-			test_ref_str_add(&out, p, 1);
-			p++;
-		}
-	}
-	return (out.data);
-}
-
-/* Split line at tabs into at most max expanded fields; returns the count. */
-static size_t
-test_ref_split(const char *line, char **fields, size_t max)
-{
-	const char	*p = line, *tab;
-	char		*raw;
-	size_t		 n = 0;
-
-	for (;;) {
-		tab = strchr(p, '\t');
-		if (n == max)
-			return (max + 1);
-		raw = xstrndup(p, tab != NULL ? (size_t)(tab - p) : strlen(p));
-		fields[n++] = test_ref_expand(raw);
-		free(raw);
-		if (tab == NULL)
-			return (n);
-		p = tab + 1;
-	}
-}
 
 /* want is "-" for an absent field. */
 static int
@@ -124,12 +28,6 @@ test_ref_same(const char *want, const char *got)
 	if (strcmp(want, "-") == 0)
 		return (got == NULL);
 	return (got != NULL && strcmp(want, got) == 0);
-}
-
-static const char *
-test_ref_show(const char *s)
-{
-	return (s == NULL ? "(null)" : s);
 }
 
 /* Run one vector; print why and return -1 when it fails. */
@@ -153,14 +51,14 @@ test_ref_vector(const char *file, size_t lineno, char **f, size_t nf)
 		    r.registry != NULL || r.repository != NULL) {
 			print_error("%s:%zu: %.80s: want error \"%s\", got rc "
 			    "%d cause \"%.200s\"\n", file, lineno, f[0], f[2],
-			    rc, test_ref_show(cause));
+			    rc, testlib_show(cause));
 			failed = 1;
 		}
 		goto out;
 	}
 	if (rc != 0 || cause != NULL) {
 		print_error("%s:%zu: %.80s: want valid, got \"%.200s\"\n", file,
-		    lineno, f[0], test_ref_show(cause));
+		    lineno, f[0], testlib_show(cause));
 		failed = 1;
 		goto out;
 	}
@@ -172,8 +70,8 @@ test_ref_vector(const char *file, size_t lineno, char **f, size_t nf)
 		print_error("%s:%zu: %.80s: got registry \"%.80s\" repository "
 		    "\"%.80s\" tag \"%.80s\" digest \"%.80s\" canonical "
 		    "\"%.80s\"\n", file, lineno, f[0],
-		    test_ref_show(r.registry), test_ref_show(r.repository),
-		    test_ref_show(r.tag), test_ref_show(r.digest), canonical);
+		    testlib_show(r.registry), testlib_show(r.repository),
+		    testlib_show(r.tag), testlib_show(r.digest), canonical);
 		failed = 1;
 	}
 out:
@@ -186,40 +84,28 @@ out:
 static void
 test_ref_vectors(void **state)
 {
-	const char	*dir;
-	char		*path, *line = NULL, *fields[TEST_REF_FIELDS_MAX + 1];
-	size_t		 linesize = 0, lineno = 0, nf, i, vectors = 0;
-	size_t		 failures = 0;
-	ssize_t		 len;
-	FILE		*fp;
+	struct testlib_str	 fields[TEST_REF_FIELDS_MAX + 1];
+	char			*path, *line = NULL, *f[TEST_REF_FIELDS_MAX];
+	size_t			 linesize = 0, lineno = 0, nf, i, vectors = 0;
+	size_t			 failures = 0;
+	FILE			*fp;
 
 	(void)state;
-	dir = getenv("TESTDATA");
-	if (dir == NULL)
-		fail_msg("TESTDATA is not set");
-	xasprintf(&path, "%s/ref-vectors.txt", dir);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	for (;;) {
-		len = getline(&line, &linesize, fp);
-		if (len == -1)
-			break;
-		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
+	fp = testlib_open(&path, "ref-vectors.txt");
+	while (testlib_line(fp, &line, &linesize, &lineno) != NULL) {
 		vectors++;
-		nf = test_ref_split(line, fields, TEST_REF_FIELDS_MAX);
+		nf = testlib_fields(line, 0, fields, TEST_REF_FIELDS_MAX);
 		if (nf > TEST_REF_FIELDS_MAX) {
 			print_error("%s:%zu: too many fields\n", path, lineno);
 			failures++;
 			nf = TEST_REF_FIELDS_MAX;
-		} else if (test_ref_vector(path, lineno, fields, nf) != 0)
-			failures++;
-		for (i = 0; i < nf; i++)
-			free(fields[i]);
+		} else {
+			for (i = 0; i < nf; i++)
+				f[i] = fields[i].data;
+			if (test_ref_vector(path, lineno, f, nf) != 0)
+				failures++;
+		}
+		testlib_fields_free(fields, nf);
 	}
 	assert_false(ferror(fp));
 	fclose(fp);
@@ -231,6 +117,7 @@ test_ref_vectors(void **state)
 	assert_true(vectors >= TEST_REF_MIN_VECTORS);
 }
 
+/* The notation of the vector file, without {xHH}. */
 static void
 test_ref_expand_syntax(void **state)
 {
@@ -240,7 +127,7 @@ test_ref_expand_syntax(void **state)
 	} t[] = {
 		{ "{a*3}", "aaa" },
 		{ "x{ab*2}y", "xababy" },
-		{ "{H64}", TEST_REF_H64 },
+		{ "{H64}", TESTLIB_H64 },
 		{ "node:${TAG}", "node:${TAG}" },
 		{ "{a*0}", "{a*0}" },
 		{ "{*3}", "{*3}" },
@@ -250,14 +137,15 @@ test_ref_expand_syntax(void **state)
 		{ "{{a*2}", "{aa" },
 		{ "", "" },
 	};
-	size_t	 i;
-	char	*s;
+	struct testlib_str	 s;
+	size_t			 i;
 
 	(void)state;
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
-		s = test_ref_expand(t[i].in);
-		assert_string_equal(s, t[i].out);
-		free(s);
+		memset(&s, 0, sizeof s);
+		testlib_expand(t[i].in, 0, &s);
+		assert_string_equal(s.data, t[i].out);
+		free(s.data);
 	}
 }
 
@@ -280,7 +168,7 @@ test_ref_familiar_name(void **state)
 		const char	*familiar;
 	} t[] = {
 		{ "nginx", "nginx" },
-		{ "nginx:1.25@sha256:" TEST_REF_H64, "nginx" },
+		{ "nginx:1.25@sha256:" TESTLIB_H64, "nginx" },
 		{ "docker.io/library/nginx:1", "nginx" },
 		{ "index.docker.io/library/nginx", "nginx" },
 		{ "registry-1.docker.io/nginx", "nginx" },
@@ -299,7 +187,7 @@ test_ref_familiar_name(void **state)
 		{ "docker.io/localhost/app", "docker.io/localhost/app" },
 		{ "docker.io/foo.bar/app", "docker.io/foo.bar/app" },
 		/* A bare 64-hex name would parse as an image ID. */
-		{ "docker.io/" TEST_REF_H64, "library/" TEST_REF_H64 },
+		{ "docker.io/" TESTLIB_H64, "library/" TESTLIB_H64 },
 	};
 	struct ref	 r, again;
 	size_t		 i;
@@ -337,7 +225,7 @@ test_ref_identity(void **state)
 		{ "docker.io/library/nginx:1.25", "docker.io/library/nginx" },
 		{ "registry-1.docker.io/library/nginx:1",
 		    "docker.io/library/nginx" },
-		{ "nginx@sha256:" TEST_REF_H64, "docker.io/library/nginx" },
+		{ "nginx@sha256:" TESTLIB_H64, "docker.io/library/nginx" },
 		{ "bitnami/redis", "docker.io/bitnami/redis" },
 		{ "registry-1.docker.io/bitnami/redis",
 		    "docker.io/bitnami/redis" },
@@ -376,7 +264,7 @@ test_ref_same_image(void **state)
 		{ "nginx", "index.docker.io/nginx", 1 },
 		{ "registry-1.docker.io/nginx", "index.docker.io/nginx", 1 },
 		{ "nginx:1", "docker.io/library/nginx:2", 1 },
-		{ "nginx@sha256:" TEST_REF_H64, "nginx:latest", 1 },
+		{ "nginx@sha256:" TESTLIB_H64, "nginx:latest", 1 },
 		{ "bitnami/redis", "registry-1.docker.io/bitnami/redis", 1 },
 		{ "nginx", "example.com/nginx", 0 },
 		{ "nginx", "mirror.gcr.io/library/nginx", 0 },
@@ -419,9 +307,9 @@ test_ref_with(void **state)
 		    "registry-1.docker.io/nginx:1.27" },
 		{ "localhost:5000/app:1", "2", NULL, "localhost:5000/app:2" },
 		{ "[::1]:5000/repo:tag", "v2", NULL, "[::1]:5000/repo:v2" },
-		{ "nginx@sha256:" TEST_REF_H64, NULL, "sha512:abc",
+		{ "nginx@sha256:" TESTLIB_H64, NULL, "sha512:abc",
 		    "nginx@sha512:abc" },
-		{ "node:20@sha256:" TEST_REF_H64, "22", "sha256:00",
+		{ "node:20@sha256:" TESTLIB_H64, "22", "sha256:00",
 		    "node:22@sha256:00" },
 		{ "python:3.12-slim", NULL, NULL, "python" },
 	};
@@ -448,7 +336,7 @@ test_ref_digest_valid(void **state)
 		const char	*in;
 		const char	*error;	/* NULL when valid */
 	} t[] = {
-		{ "sha256:" TEST_REF_H64, NULL },
+		{ "sha256:" TESTLIB_H64, NULL },
 		{ "sha512:" "0123456789abcdef0123456789abcdef0123456789abcdef"
 		    "0123456789abcdef0123456789abcdef0123456789abcdef"
 		    "0123456789abcdef0123456789abcdef", NULL },
@@ -456,26 +344,26 @@ test_ref_digest_valid(void **state)
 		    "A7C22955B46D4", "invalid checksum digest format" },
 		{ "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8"
 		    "a7c22955b46d", "invalid checksum digest length" },
-		{ "sha512:" TEST_REF_H64, "invalid checksum digest length" },
+		{ "sha512:" TESTLIB_H64, "invalid checksum digest length" },
 		{ "md5:00000000000000000000000000000000",
 		    "unsupported digest algorithm" },
-		{ "sha384:" TEST_REF_H64 "0123456789abcdef0123456789abcdef",
+		{ "sha384:" TESTLIB_H64 "0123456789abcdef0123456789abcdef",
 		    "unsupported digest algorithm" },
-		{ "SHA256:" TEST_REF_H64, "unsupported digest algorithm" },
-		{ "sha256+b64:" TEST_REF_H64, "unsupported digest algorithm" },
+		{ "SHA256:" TESTLIB_H64, "unsupported digest algorithm" },
+		{ "sha256+b64:" TESTLIB_H64, "unsupported digest algorithm" },
 		{ "sha256", "invalid checksum digest format" },
 		{ "sha256:", "invalid checksum digest format" },
-		{ ":" TEST_REF_H64, "invalid checksum digest format" },
+		{ ":" TESTLIB_H64, "invalid checksum digest format" },
 		{ "", "invalid checksum digest format" },
 		{ "sha256:0123456789abcdef0123456789abcde",
 		    "invalid checksum digest format" },
-		{ "sha256:g" TEST_REF_H64, "invalid checksum digest format" },
-		{ "sha256:" TEST_REF_H64 " ",
+		{ "sha256:g" TESTLIB_H64, "invalid checksum digest format" },
+		{ "sha256:" TESTLIB_H64 " ",
 		    "invalid checksum digest format" },
-		{ "sha256:" TEST_REF_H64 ":",
+		{ "sha256:" TESTLIB_H64 ":",
 		    "invalid checksum digest format" },
-		{ "1sha:" TEST_REF_H64, "invalid checksum digest format" },
-		{ "sha-:" TEST_REF_H64, "invalid checksum digest format" },
+		{ "1sha:" TESTLIB_H64, "invalid checksum digest format" },
+		{ "sha-:" TESTLIB_H64, "invalid checksum digest format" },
 	};
 	size_t	 i;
 	char	*cause;
@@ -491,7 +379,7 @@ test_ref_digest_valid(void **state)
 		} else if (rc != -1 || cause == NULL ||
 		    strcmp(cause, t[i].error) != 0)
 			fail_msg("%s: got %s, want %s", t[i].in,
-			    test_ref_show(cause), t[i].error);
+			    testlib_show(cause), t[i].error);
 		free(cause);
 		/* cause may be NULL when only the answer matters. */
 		assert_int_equal(ref_digest_valid(t[i].in, NULL), rc);
@@ -505,7 +393,7 @@ test_ref_copy(void **state)
 	char		*a, *b;
 
 	(void)state;
-	test_ref_must_parse("ghcr.io/o/r:1@sha256:" TEST_REF_H64, &r);
+	test_ref_must_parse("ghcr.io/o/r:1@sha256:" TESTLIB_H64, &r);
 	ref_copy(&c, &r);
 	assert_ptr_not_equal(c.registry, r.registry);
 	a = ref_canonical(&r);

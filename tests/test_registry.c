@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 #include <uv.h>
 
 #include "auth.h"
+#include "buf.h"
 #include "config.h"
 #include "http.h"
 #include "registry.h"
@@ -64,6 +68,9 @@ struct tpoll {
 };
 
 static struct fix	*gfix;
+
+static uint64_t	now_ms(void);
+static void	list_one(struct tpoll *, const char *);
 
 /* Run a shell command; its first line of output in out (may be NULL). */
 static int	sh(char *, size_t, const char *, ...)
@@ -116,15 +123,15 @@ fault(const char *args)
 	    gfix->dir, args), 0);
 }
 
-/* Lines of the front's request log that start with prefix. */
+/* Lines of the request log of the front in dir that start with prefix. */
 static int
-count_log(const char *prefix)
+count_log_in(const char *dir, const char *prefix)
 {
 	char	 path[400], line[2048];
 	FILE	*f;
 	int	 n = 0;
 
-	snprintf(path, sizeof path, "%s/reg/requests.log", gfix->dir);
+	snprintf(path, sizeof path, "%s/%s/requests.log", gfix->dir, dir);
 	f = fopen(path, "r");
 	if (f == NULL)
 		return (-1);
@@ -136,22 +143,37 @@ count_log(const char *prefix)
 	return (n);
 }
 
+/* Lines of the main front's request log that start with prefix. */
+static int
+count_log(const char *prefix)
+{
+	return (count_log_in("reg", prefix));
+}
+
 /*
- * count_log, waiting up to 2 s for want: the front logs a request after
- * sending its headers, so a HEAD's line can trail the client's callback.
+ * count_log_in, waiting up to 2 s for want: the front logs a request
+ * after sending its headers (a failed TLS handshake after the client
+ * hung up), so its line can trail the client's callback.
  */
 static int
-count_log_wait(const char *prefix, int want)
+count_log_in_wait(const char *dir, const char *prefix, int want)
 {
 	int	 i, n = 0;
 
 	for (i = 0; i < 40; i++) {
-		n = count_log(prefix);
+		n = count_log_in(dir, prefix);
 		if (n >= want)
 			break;
 		usleep(50000);
 	}
 	return (n);
+}
+
+/* count_log_in_wait of the main front. */
+static int
+count_log_wait(const char *prefix, int want)
+{
+	return (count_log_in_wait("reg", prefix, want));
 }
 
 static int
@@ -167,7 +189,7 @@ group_setup(void **state)
 	snprintf(f->harness, sizeof f->harness, "%s %s/tests/harness/"
 	    "registry.py", PYTHON, top != NULL ? top : "..");
 	if (sh(f->addr, sizeof f->addr, "%s start %s/reg --owner %ld "
-	    "--page-max 3 --max-lifetime 600", f->harness, f->dir,
+	    "--page-max 3 --max-lifetime 600 --hub", f->harness, f->dir,
 	    (long)getpid()) != 0)
 		return (-1);
 	f->started = 1;
@@ -190,6 +212,7 @@ group_teardown(void **state)
 	store_close(f->store);
 	if (f->started)
 		sh(NULL, 0, "%s stop %s/reg", f->harness, f->dir);
+	sh(NULL, 0, "%s stop %s/tls", f->harness, f->dir);
 	sh(NULL, 0, "rm -rf '%s'", f->dir);
 	free(f);
 	gfix = NULL;
@@ -853,7 +876,10 @@ test_registry_auth_basic(void **state)
 	assert_int_equal(t.counts.heads, 2);
 }
 
-/* Base URLs: Hub host, https, loopback http, insecure, mirror. */
+/*
+ * Base URLs: Hub host, https (loopback too, until its https proves to
+ * speak no TLS), insecure, mirror.
+ */
 static void
 test_registry_base_url(void **state)
 {
@@ -865,9 +891,10 @@ test_registry_base_url(void **state)
 	} cases[] = {
 		{ "docker.io", NULL, 0, "https://registry-1.docker.io" },
 		{ "ghcr.io", NULL, 0, "https://ghcr.io" },
-		{ "localhost:5000", NULL, 0, "http://localhost:5000" },
-		{ "127.1.2.3:80", NULL, 0, "http://127.1.2.3:80" },
-		{ "[::1]:5000", NULL, 0, "http://[::1]:5000" },
+		{ "localhost:5000", NULL, 0, "https://localhost:5000" },
+		{ "127.1.2.3:80", NULL, 0, "https://127.1.2.3:80" },
+		{ "[::1]:5000", NULL, 0, "https://[::1]:5000" },
+		{ "localhost:5000", NULL, 1, "http://localhost:5000" },
 		{ "128.0.0.1:5000", NULL, 0, "https://128.0.0.1:5000" },
 		{ "localhostx:5000", NULL, 0, "https://localhostx:5000" },
 		{ "reg.lan:5000", NULL, 1, "http://reg.lan:5000" },
@@ -930,6 +957,526 @@ test_registry_mirror(void **state)
 	assert_string_equal(t.digest, d);
 	assert_int_equal(count_log_wait(
 	    "HEAD /v2/library/mirrored/manifests/1 ", 1), 1);
+}
+
+/*
+ * Operations in flight on one loop, counted; same is how many failures
+ * had the first failure's message.  Runs until every batch on the loop
+ * (*live of them) is done.
+ */
+struct batch {
+	int	 pending;
+	int	 ok;
+	int	 failed;
+	int	 same;
+	int	*live;
+	char	 error[512];
+};
+
+static void
+batch_cb(const struct registry_result *res, void *arg)
+{
+	struct batch	*b = arg;
+	const char	*e = res->error != NULL ? res->error : "";
+
+	if (res->status == REGISTRY_OK)
+		b->ok++;
+	else if (b->failed++ == 0) {
+		snprintf(b->error, sizeof b->error, "%s", e);
+		b->same = 1;
+	} else if (strcmp(b->error, e) == 0)
+		b->same++;
+	if (--b->pending == 0 && (b->live == NULL || --*b->live == 0))
+		uv_stop(uv_default_loop());
+}
+
+/* HEAD tags 1.0.0 to 1.0.N-1 of repo at once and run until all end. */
+static void
+batch_heads(struct registry *reg, const char *repo, int n, struct batch *b)
+{
+	char	 tag[32];
+	int	 i;
+
+	memset(b, 0, sizeof *b);
+	for (i = 0; i < n; i++) {
+		snprintf(tag, sizeof tag, "1.0.%d", i);
+		assert_int_equal(registry_head_digest(reg, repo, tag,
+		    batch_cb, b), 0);
+		b->pending++;
+	}
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(b->pending, 0);
+}
+
+/*
+ * A loopback registry that speaks no TLS: the first request tries
+ * https://, fails its handshake and goes again over http://; every other
+ * request of that registry object waits for the verdict and goes straight
+ * to http://, now and later.  One failed transfer per registry object
+ * (the engine's count), none of them counted by the registry; a registry
+ * marked insecure never tries https.
+ */
+static void
+test_registry_tls_fallback(void **state)
+{
+	struct registry_conf	 rc;
+	struct registry_counts	 c;
+	struct http_stats	 st;
+	struct registry		*reg, *reg2, *reg3;
+	struct http		*h;
+	struct batch		 b;
+	char			 base[128];
+
+	(void)state;
+	assert_int_equal(sh(NULL, 0, "%s many %s fallback/app 8",
+	    gfix->harness, gfix->addr), 0);
+	h = http_create(uv_default_loop(), NULL, NULL);
+	assert_non_null(h);
+	reg = registry_create(uv_default_loop(), h, NULL, NULL, gfix->addr,
+	    NULL, NULL);
+	assert_non_null(reg);
+	snprintf(base, sizeof base, "https://%s", gfix->addr);
+	assert_string_equal(registry_base(reg), base);
+
+	batch_heads(reg, "fallback/app", 8, &b);
+	assert_int_equal(b.ok, 8);
+	snprintf(base, sizeof base, "http://%s", gfix->addr);
+	assert_string_equal(registry_base(reg), base);
+	http_get_stats(h, gfix->addr, &st);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.requests, 9);
+	registry_get_counts(reg, &c);
+	assert_int_equal(c.requests, 8);
+	assert_int_equal(c.heads, 8);
+	assert_int_equal(c.errors, 0);
+
+	/* Later requests of the same object: no second try. */
+	batch_heads(reg, "fallback/app", 4, &b);
+	assert_int_equal(b.ok, 4);
+	http_get_stats(h, gfix->addr, &st);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.requests, 13);
+
+	/* Another registry object probes again, once. */
+	reg2 = registry_create(uv_default_loop(), h, NULL, NULL, gfix->addr,
+	    NULL, NULL);
+	assert_non_null(reg2);
+	batch_heads(reg2, "fallback/app", 5, &b);
+	assert_int_equal(b.ok, 5);
+	http_get_stats(h, gfix->addr, &st);
+	assert_int_equal(st.failed, 2);
+	assert_int_equal(st.requests, 19);
+
+	/* Insecure: plain http from the start. */
+	memset(&rc, 0, sizeof rc);
+	rc.name = gfix->addr;
+	rc.insecure = 1;
+	reg3 = registry_create(uv_default_loop(), h, NULL, NULL, gfix->addr,
+	    &rc, NULL);
+	assert_non_null(reg3);
+	assert_string_equal(registry_base(reg3), base);
+	batch_heads(reg3, "fallback/app", 3, &b);
+	assert_int_equal(b.ok, 3);
+	http_get_stats(h, gfix->addr, &st);
+	assert_int_equal(st.failed, 2);
+	assert_int_equal(st.requests, 22);
+
+	registry_free(reg);
+	registry_free(reg2);
+	registry_free(reg3);
+	http_free(h);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(uv_default_loop()), 0);
+}
+
+/* Start the TLS front (a CA made now) in dir/tls; its address in addr. */
+static void
+tls_start(char *addr, size_t len, char *ca, size_t calen, char *backend,
+    size_t blen)
+{
+	char	 port[32];
+
+	assert_int_equal(sh(ca, calen, "%s tls-certs %s/certs", gfix->harness,
+	    gfix->dir), 0);
+	assert_int_equal(sh(addr, len, "%s start %s/tls --owner %ld "
+	    "--max-lifetime 300 --tls %s/certs/server.pem %s/certs/server.key",
+	    gfix->harness, gfix->dir, (long)getpid(), gfix->dir, gfix->dir),
+	    0);
+	assert_int_equal(sh(port, sizeof port, "cat %s/tls/backend.port",
+	    gfix->dir), 0);
+	snprintf(backend, blen, "127.0.0.1:%s", port);
+}
+
+/* HEAD repo:tag n times on a new registry for addr; the results in b. */
+static void
+tls_head(const char *addr, const struct registry_conf *rc, const char *repo,
+    const char *tag, int n, struct batch *b, struct registry_counts *c,
+    char *base, size_t baselen)
+{
+	struct registry	*reg;
+	struct http	*h;
+	int		 i;
+
+	h = http_create(uv_default_loop(), NULL, NULL);
+	assert_non_null(h);
+	reg = registry_create(uv_default_loop(), h, NULL, NULL, addr, rc,
+	    NULL);
+	assert_non_null(reg);
+	memset(b, 0, sizeof *b);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(registry_head_digest(reg, repo, tag,
+		    batch_cb, b), 0);
+		b->pending++;
+	}
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(b->pending, 0);
+	registry_get_counts(reg, c);
+	snprintf(base, baselen, "%s", registry_base(reg));
+	registry_free(reg);
+	http_free(h);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(uv_default_loop()), 0);
+}
+
+/*
+ * A loopback registry on HTTPS with a private CA: with ca_file the HEAD
+ * succeeds over TLS (the front logs it); without, the error names the
+ * certificate and the cure, and nothing goes to plain http://.
+ */
+static void
+test_registry_ca_file(void **state)
+{
+	struct registry_conf	 rc;
+	struct registry_counts	 c;
+	struct batch		 b;
+	char			 addr[64], ca[300], backend[64], d[160];
+	char			 base[128], want[128], other[300];
+
+	(void)state;
+	tls_start(addr, sizeof addr, ca, sizeof ca, backend, sizeof backend);
+	assert_int_equal(sh(d, sizeof d, "%s push %s tls/app:1 --seed 7",
+	    gfix->harness, backend), 0);
+	snprintf(want, sizeof want, "https://%s", addr);
+
+	memset(&rc, 0, sizeof rc);
+	rc.name = addr;
+	rc.ca_file = ca;
+	tls_head(addr, &rc, "tls/app", "1", 1, &b, &c, base, sizeof base);
+	assert_int_equal(b.ok, 1);
+	assert_string_equal(base, want);
+	assert_int_equal(c.requests, 1);
+	assert_int_equal(count_log_in("tls", "HEAD /v2/tls/app/manifests/1 "
+	    "200"), 1);
+
+	/* One handshake fails: the registry is unreachable for all five. */
+	tls_head(addr, NULL, "tls/app", "1", 5, &b, &c, base, sizeof base);
+	assert_int_equal(b.failed, 5);
+	assert_int_equal(b.same, 5);
+	assert_int_equal(c.requests, 1);
+	assert_int_equal(c.errors, 5);
+	assert_non_null(strstr(b.error, "registry unreachable"));
+	assert_non_null(strstr(b.error, "certificate verification failed"));
+	assert_non_null(strstr(b.error, "ca_file"));
+	assert_non_null(strstr(b.error, "insecure"));
+	assert_string_equal(base, want);
+	assert_int_equal(count_log_in_wait("tls", "TLS-FAIL", 1), 1);
+	assert_int_equal(count_log_in("tls", "PLAIN"), 0);
+	assert_int_equal(count_log_in("tls", "HEAD "), 1);
+
+	/* Another CA fails the same way. */
+	assert_int_equal(sh(other, sizeof other, "%s tls-certs %s/certs2",
+	    gfix->harness, gfix->dir), 0);
+	rc.ca_file = other;
+	tls_head(addr, &rc, "tls/app", "1", 1, &b, &c, base, sizeof base);
+	assert_int_equal(b.failed, 1);
+	assert_non_null(strstr(b.error, "certificate verification failed"));
+	assert_int_equal(count_log_in("tls", "PLAIN"), 0);
+	assert_int_equal(sh(NULL, 0, "%s stop %s/tls", gfix->harness,
+	    gfix->dir), 0);
+}
+
+/* A loopback "host:port" where nothing listens (the port was just free). */
+static void
+dead_addr(char *addr, size_t len)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof sin;
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	close(fd);
+	snprintf(addr, len, "127.0.0.1:%d", ntohs(sin.sin_port));
+}
+
+/*
+ * 50 tags on a registry where nothing listens, next to a healthy one in
+ * the same poll: one request retries (after the https try), the others
+ * wait for it, and when it gives up all of them fail at once with one
+ * message; later requests fail without a try.  The healthy registry is
+ * not held up.
+ */
+static void
+test_registry_unreachable(void **state)
+{
+	struct registry_counts	 c;
+	struct http_stats	 st;
+	struct registry		*dead, *ok;
+	struct http		*h;
+	struct batch		 bd, bo;
+	char			 addr[64], tag[32], first[512];
+	uint64_t		 t0, ms;
+	int			 i, live = 2;
+
+	(void)state;
+	assert_int_equal(sh(NULL, 0, "%s many %s unreach/app 5",
+	    gfix->harness, gfix->addr), 0);
+	dead_addr(addr, sizeof addr);
+	h = http_create(uv_default_loop(), NULL, NULL);
+	assert_non_null(h);
+	dead = registry_create(uv_default_loop(), h, NULL, NULL, addr, NULL,
+	    NULL);
+	ok = registry_create(uv_default_loop(), h, NULL, NULL, gfix->addr,
+	    NULL, NULL);
+	assert_true(dead != NULL && ok != NULL);
+	memset(&bd, 0, sizeof bd);
+	memset(&bo, 0, sizeof bo);
+	bd.live = bo.live = &live;
+	for (i = 0; i < 50; i++) {
+		snprintf(tag, sizeof tag, "1.0.%d", i);
+		assert_int_equal(registry_head_digest(dead, "unreach/app",
+		    tag, batch_cb, &bd), 0);
+		bd.pending++;
+		if (i >= 5)
+			continue;
+		assert_int_equal(registry_head_digest(ok, "unreach/app", tag,
+		    batch_cb, &bo), 0);
+		bo.pending++;
+	}
+	t0 = now_ms();
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	ms = now_ms() - t0;
+	assert_int_equal(live, 0);
+	assert_int_equal(bo.ok, 5);
+	assert_int_equal(bd.failed, 50);
+	assert_int_equal(bd.same, 50);
+	assert_non_null(strstr(bd.error, "registry unreachable: "));
+	/* Three backoffs, jitter included, and no more. */
+	assert_true(ms < 8000);
+	registry_get_counts(dead, &c);
+	assert_int_equal(c.requests, REGISTRY_MAX_ATTEMPTS);
+	assert_int_equal(c.heads, REGISTRY_MAX_ATTEMPTS);
+	assert_int_equal(c.errors, 50);
+	http_get_stats(h, addr, &st);
+	assert_int_equal(st.requests, REGISTRY_MAX_ATTEMPTS + 1);
+	assert_int_equal(st.failed, REGISTRY_MAX_ATTEMPTS + 1);
+
+	/* Later: at once, the same message, nothing sent. */
+	snprintf(first, sizeof first, "%s", bd.error);
+	memset(&bd, 0, sizeof bd);
+	assert_int_equal(registry_list_tags(dead, "unreach/app", batch_cb,
+	    &bd), 0);
+	bd.pending = 1;
+	t0 = now_ms();
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_true(now_ms() - t0 < 500);
+	assert_int_equal(bd.failed, 1);
+	assert_string_equal(bd.error, first);
+	registry_get_counts(dead, &c);
+	assert_int_equal(c.requests, REGISTRY_MAX_ATTEMPTS);
+	assert_int_equal(c.errors, 51);
+
+	registry_free(dead);
+	registry_free(ok);
+	http_free(h);
+	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(uv_default_loop()), 0);
+}
+
+/* One Hub page: its text, the result, and the push times expected. */
+static const struct {
+	const char	*body;
+	int		 rc;
+	size_t		 n;
+	const char	*name;		/* of the first entry */
+	time_t		 pushed;
+} hub_vectors[] = {
+	{ "{\"count\":1,\"results\":[{\"name\":\"1.0\",\"tag_last_pushed\":"
+	  "\"2024-05-01T12:34:56.789012Z\",\"last_updated\":"
+	  "\"2024-06-01T00:00:00Z\"}]}", 0, 1, "1.0", 1714566896 },
+	{ "{\"results\":[{\"name\":\"x\",\"tag_last_pushed\":null,"
+	  "\"last_updated\":\"2024-06-01T00:00:00Z\"}]}", 0, 1, "x",
+	  1717200000 },
+	{ "{\"results\":[{\"name\":\"y\",\"tag_last_pushed\":"
+	  "\"2024-05-01T14:34:56+02:00\"}]}", 0, 1, "y", 1714566896 },
+	{ "{\"results\":[{\"name\":\"z\",\"tag_last_pushed\":"
+	  "\"2024-05-01t12:34:56.5-00:30\"}]}", 0, 1, "z", 1714568696 },
+	{ "{\"results\":[{\"name\":\"-bad\",\"last_updated\":"
+	  "\"2024-06-01T00:00:00Z\"},{\"name\":5},{\"last_updated\":"
+	  "\"2024-06-01T00:00:00Z\"},7,null]}", 0, 0, NULL, 0 },
+	{ "{\"results\":[{\"name\":\"a\",\"tag_last_pushed\":"
+	  "\"2024-05-01 12:34:56Z\"},{\"name\":\"b\",\"last_updated\":"
+	  "\"2024-05-01T12:34:56\"},{\"name\":\"c\",\"last_updated\":"
+	  "\"0001-01-01T00:00:00Z\"},{\"name\":\"d\",\"last_updated\":"
+	  "\"2024-05-01T12:34:56Zjunk\"},{\"name\":\"e\",\"last_updated\":"
+	  "\"\"},{\"name\":\"f\",\"last_updated\":\"2024-05-01T12:34:56.Z\"},"
+	  "{\"name\":\"g\",\"last_updated\":20240501}]}", 0, 0, NULL, 0 },
+	{ "{\"results\":[]}", 0, 0, NULL, 0 },
+	{ "{\"results\":{}}", -1, 0, NULL, 0 },
+	{ "{\"count\":0}", -1, 0, NULL, 0 },
+	{ "[]", -1, 0, NULL, 0 },
+	{ "{\"results\":[{\"name\":\"a\"}", -1, 0, NULL, 0 },
+	{ "", -1, 0, NULL, 0 },
+};
+
+/* The Hub page parser on vectors, and its results[] cap. */
+static void
+test_registry_hub_parse(void **state)
+{
+	struct registry_hub_page	 pg;
+	struct buf			 b;
+	char				*cause;
+	size_t				 i;
+	int				 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof hub_vectors / sizeof hub_vectors[0]; i++) {
+		cause = NULL;
+		rc = registry_parse_hub_tags(hub_vectors[i].body,
+		    strlen(hub_vectors[i].body), &pg, &cause);
+		if (rc != hub_vectors[i].rc || pg.n != hub_vectors[i].n)
+			fail_msg("vector %zu: rc %d, %zu entries", i, rc,
+			    pg.n);
+		assert_true((rc == 0) == (cause == NULL));
+		if (pg.n > 0) {
+			assert_string_equal(pg.list[0].name,
+			    hub_vectors[i].name);
+			assert_int_equal(pg.list[0].pushed,
+			    hub_vectors[i].pushed);
+		}
+		free(cause);
+		registry_hub_page_clear(&pg);
+	}
+	buf_init(&b, 1 << 20);
+	buf_printf(&b, "{\"results\":[");
+	for (i = 0; i <= REGISTRY_MAX_HUB_TAGS; i++)
+		buf_printf(&b, "%s{\"name\":\"t%zu\",\"last_updated\":"
+		    "\"2024-06-01T00:00:00Z\"}", i == 0 ? "" : ",", i);
+	buf_printf(&b, "]}");
+	cause = NULL;
+	assert_int_equal(registry_parse_hub_tags(b.data, b.len, &pg, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "results"));
+	assert_null(pg.list);
+	free(cause);
+	buf_deinit(&b);
+}
+
+/* The push times the store has for repo's tags, by name, in order. */
+static void
+stored_pushed(const char *repo, const char *const *names, time_t *out,
+    size_t n)
+{
+	struct store_tag	*tags;
+	size_t			 ntags = 0, i, j;
+	char			*id;
+
+	xasprintf(&id, "%s/%s", gfix->addr, repo);
+	assert_int_equal(store_tags(gfix->store, id, &tags, &ntags, NULL), 0);
+	for (i = 0; i < n; i++) {
+		out[i] = -1;
+		for (j = 0; j < ntags; j++) {
+			if (strcmp(tags[j].name, names[i]) == 0)
+				out[i] = tags[j].pushed;
+		}
+		assert_true(out[i] != -1);
+	}
+	store_tags_free(tags, ntags);
+	free(id);
+}
+
+/*
+ * Docker Hub's tag API on the harness front (--hub answers it from the
+ * manifest PUTs it saw): one page after tags/list gives the push times;
+ * a malformed or failed answer leaves them as they were, counts one
+ * error, and never fails the list; hub_api "none" asks nothing.
+ */
+static void
+test_registry_hub_push_times(void **state)
+{
+	static const char *const names[] = { "a", "b", "c" };
+	struct registry_conf	 rc;
+	struct tpoll		 t;
+	char			 d[160], hub[128];
+	time_t			 t0, t1, t2, got[3], again[3];
+	size_t			 i;
+
+	(void)state;
+	t0 = time(NULL);
+	push(d, sizeof d, "hub/app:a", "--seed 1");
+	t1 = time(NULL);
+	push(d, sizeof d, "hub/app:b", "--seed 2");
+	push(d, sizeof d, "hub/app:c", "--seed 3");
+	t2 = time(NULL);
+	snprintf(hub, sizeof hub, "http://%s/", gfix->addr);
+	memset(&rc, 0, sizeof rc);
+	rc.name = gfix->addr;
+	rc.insecure = 1;
+	rc.hub_api = hub;
+	memset(&t, 0, sizeof t);
+	t.conf = &rc;
+	list_one(&t, "hub/app");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.count, 3);
+	assert_int_equal(t.counts.requests, 2);
+	assert_int_equal(t.counts.gets, 2);
+	assert_int_equal(t.counts.errors, 0);
+	assert_int_equal(count_log_wait("GET /v2/namespaces/hub/repositories/"
+	    "app/tags?page_size=100&ordering=last_updated 200", 1), 1);
+	stored_pushed("hub/app", names, got, 3);
+	for (i = 0; i < 3; i++)
+		assert_true(got[i] >= t0 && got[i] <= t2);
+	assert_true(got[0] <= t1);
+
+	/* Malformed, then failed: the list goes on, the times stay. */
+	fault("--method GET --path ^/v2/namespaces/hub/ --status 200 "
+	    "--body '{\"results\":[{\"name\":'");
+	t.conf = &rc;
+	list_one(&t, "hub/app");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.count, 3);
+	assert_int_equal(t.counts.errors, 1);
+	fault("--method GET --path ^/v2/namespaces/hub/ --status 500");
+	t.conf = &rc;
+	list_one(&t, "hub/app");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.counts.errors, 1);
+	stored_pushed("hub/app", names, again, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(again[i], got[i]);
+
+	/* A repository the Hub never saw: 404, times unknown. */
+	push(d, sizeof d, "hub2/app:a", "--seed 1");
+	fault("--method GET --path ^/v2/namespaces/hub2/ --status 404");
+	t.conf = &rc;
+	list_one(&t, "hub2/app");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.counts.errors, 1);
+	stored_pushed("hub2/app", names, got, 1);
+	assert_int_equal(got[0], 0);
+
+	/* none: no Hub request at all. */
+	rc.hub_api = (char *)"none";
+	t.conf = &rc;
+	list_one(&t, "hub2/app");
+	assert_int_equal(t.status, REGISTRY_OK);
+	assert_int_equal(t.counts.requests, 1);
+	assert_int_equal(count_log("GET /v2/namespaces/hub2/"), 1);
 }
 
 static void
@@ -1417,6 +1964,11 @@ main(void)
 		cmocka_unit_test(test_registry_digest_of),
 		cmocka_unit_test(test_registry_base_url),
 		cmocka_unit_test(test_registry_mirror),
+		cmocka_unit_test(test_registry_tls_fallback),
+		cmocka_unit_test(test_registry_ca_file),
+		cmocka_unit_test(test_registry_unreachable),
+		cmocka_unit_test(test_registry_hub_parse),
+		cmocka_unit_test(test_registry_hub_push_times),
 		cmocka_unit_test(test_registry_single_manifest),
 		cmocka_unit_test(test_registry_index_platforms),
 		cmocka_unit_test(test_registry_moved),

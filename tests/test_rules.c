@@ -17,6 +17,7 @@
 #include "eol.h"
 #include "rules.h"
 #include "scan.h"
+#include "testlib.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -29,41 +30,6 @@ day(const char *s)
 	return (t);
 }
 
-/* Open tests/data/NAME; the suite sets TESTDATA. */
-static FILE *
-open_data(const char *name)
-{
-	const char	*dir = getenv("TESTDATA");
-	char		*path;
-	FILE		*f;
-
-	if (dir == NULL)
-		fail_msg("TESTDATA is not set");
-	xasprintf(&path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	free(path);
-	return (f);
-}
-
-/* Split a tab-separated line in place into at most n fields. */
-static int
-split_tabs(char *line, char **field, int n)
-{
-	int	 i = 0;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	while (i < n) {
-		field[i++] = line;
-		line = strchr(line, '\t');
-		if (line == NULL)
-			break;
-		*line++ = '\0';
-	}
-	return (i);
-}
-
 static void
 test_rules_version_vectors(void **state)
 {
@@ -73,12 +39,12 @@ test_rules_version_vectors(void **state)
 	int		 nline = 0, nvec = 0;
 
 	(void)state;
-	fp = open_data("version-vectors.txt");
+	fp = testlib_open(NULL, "version-vectors.txt");
 	while (fgets(line, sizeof line, fp) != NULL) {
 		nline++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (split_tabs(line, f, 4) != 4)
+		if (testlib_split(line, f, 4) != 4)
 			fail_msg("version-vectors.txt:%d: want 4 fields", nline);
 		version_parse(f[0], &v);
 		version_prefix(&v, VERSION_MAX_PARTS, got, sizeof got);
@@ -312,12 +278,12 @@ test_rules_cases(void **state)
 
 	(void)state;
 	conf = config_default();
-	fp = open_data("rules-cases.txt");
+	fp = testlib_open(NULL, "rules-cases.txt");
 	while (fgets(line, sizeof line, fp) != NULL) {
 		nline++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (split_tabs(line, f, 3) != 3)
+		if (testlib_split(line, f, 3) != 3)
 			fail_msg("rules-cases.txt:%d: want 3 fields", nline);
 		scan_result_init(&sr);
 		findings_init(&fs);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "eol.h"
+#include "testlib.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -23,34 +24,14 @@ struct tagset {
 	size_t	  n;
 };
 
-/* Open tests/data/version-families/NAME; the suite sets TESTDATA. */
-static FILE *
-open_data(const char *name)
-{
-	const char	*dir = getenv("TESTDATA");
-	char		*path;
-	FILE		*f;
-
-	if (dir == NULL)
-		fail_msg("TESTDATA is not set");
-	xasprintf(&path, "%s/version-families/%s", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	free(path);
-	return (f);
-}
-
 /* Read NAME.tags, one tag per line. */
 static void
 tagset_load(struct tagset *ts, const char *name)
 {
 	FILE	*f;
-	char	 line[512], *file;
+	char	 line[512];
 
-	xasprintf(&file, "%s.tags", name);
-	f = open_data(file);
-	free(file);
+	f = testlib_open(NULL, "version-families/%s.tags", name);
 	ts->tag = NULL;
 	ts->n = 0;
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -73,23 +54,6 @@ tagset_free(struct tagset *ts)
 	for (i = 0; i < ts->n; i++)
 		free(ts->tag[i]);
 	free(ts->tag);
-}
-
-/* Split a tab-separated line in place into at most n fields. */
-static int
-split_tabs(char *line, char **field, int n)
-{
-	int	 i = 0;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	while (i < n) {
-		field[i++] = line;
-		line = strchr(line, '\t');
-		if (line == NULL)
-			break;
-		*line++ = '\0';
-	}
-	return (i);
 }
 
 static int
@@ -142,7 +106,7 @@ run_case(int nline, char **f, const char *track)
 	if (strcmp(f[3], "-") == 0) {
 		if (rc != -1 || best != NULL)
 			fail_msg("cases.txt:%d: %s %s: want none, got %s",
-			    nline, f[1], f[2], best == NULL ? "(null)" : best);
+			    nline, f[1], f[2], testlib_show(best));
 	} else if (rc != 0 || best == NULL || strcmp(best, f[3]) != 0)
 		fail_msg("cases.txt:%d: %s %s: want %s, got %s", nline, f[1],
 		    f[2], f[3], best == NULL ? "none" : best);
@@ -157,12 +121,12 @@ test_version_families(void **state)
 	int	 nline = 0, ncases = 0, ntrack = 0, nf;
 
 	(void)state;
-	fp = open_data("cases.txt");
+	fp = testlib_open(NULL, "version-families/cases.txt");
 	while (fgets(line, sizeof line, fp) != NULL) {
 		nline++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		nf = split_tabs(line, f, 5);
+		nf = testlib_split(line, f, 5);
 		if (nf < 4)
 			fail_msg("cases.txt:%d: want 4 or 5 fields", nline);
 		run_case(nline, f, nf == 5 ? f[4] : NULL);

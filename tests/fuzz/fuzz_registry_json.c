@@ -2,10 +2,11 @@
  * libFuzzer target for the JSON parsers of src/registry.c and src/auth.c.
  * The first byte chooses the parser: i (image index, no Content-Type),
  * c (image index: a Content-Type line, '\n', the body), t (tags/list
- * pages, '\f' apart, appended to one list), a (token response); any other
- * byte chooses by its value modulo 4.  The rest is the input, handed over
- * in buffers of their exact length.  Besides surviving, every result must
- * keep the contract in src/registry.h and src/auth.h.
+ * pages, '\f' apart, appended to one list), a (token response), h (a page
+ * of Docker Hub's tag API); any other byte chooses by its value modulo 5.
+ * The rest is the input, handed over in buffers of their exact length.
+ * Besides surviving, every result must keep the contract in src/registry.h
+ * and src/auth.h.
  * Seeds: tests/data/fuzz/registry-json/.
  */
 #include "autoconf.h"
@@ -153,6 +154,34 @@ fuzz_rj_tags(const uint8_t *d, size_t n)
 }
 
 static void
+fuzz_rj_hub(const uint8_t *d, size_t n)
+{
+	struct registry_hub_page	 pg;
+	char				*buf, *cause = NULL;
+	size_t				 i;
+	int				 rc;
+
+	buf = fuzz_rj_exact(d, n);
+	rc = registry_parse_hub_tags(buf, n, &pg, &cause);
+	fuzz_rj_rc("parse_hub_tags", rc, cause);
+	if (rc != 0 && (pg.list != NULL || pg.n != 0))
+		fuzz_rj_fail("failed parse left a page", NULL);
+	if (pg.n > REGISTRY_MAX_HUB_TAGS)
+		fuzz_rj_fail("too many Hub tags", NULL);
+	for (i = 0; i < pg.n; i++) {
+		if (!fuzz_rj_tag_ok(pg.list[i].name))
+			fuzz_rj_fail("invalid Hub tag kept", pg.list[i].name);
+		if (pg.list[i].pushed <= 0)
+			fuzz_rj_fail("push time not after 1970",
+			    pg.list[i].name);
+	}
+	registry_hub_page_clear(&pg);
+	if (pg.list != NULL || pg.n != 0)
+		fuzz_rj_fail("hub_page_clear left something", NULL);
+	free(buf);
+}
+
+static void
 fuzz_rj_token(const uint8_t *d, size_t n)
 {
 	char	*buf, *header = NULL, *cause = NULL;
@@ -182,14 +211,14 @@ fuzz_rj_token(const uint8_t *d, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char	 kinds[] = "icta";
+	static const char	 kinds[] = "ictah";
 	const char		*k;
 	int			 kind;
 
 	if (size == 0)
 		return (0);
 	k = strchr(kinds, data[0]);
-	kind = data[0] != '\0' && k != NULL ? k - kinds : data[0] % 4;
+	kind = data[0] != '\0' && k != NULL ? k - kinds : data[0] % 5;
 	data++;
 	size--;
 	switch (kind) {
@@ -199,6 +228,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		fuzz_rj_tags(data, size);
+		break;
+	case 4:
+		fuzz_rj_hub(data, size);
 		break;
 	default:
 		fuzz_rj_token(data, size);

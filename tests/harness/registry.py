@@ -3,8 +3,10 @@
 
 Starts and stops Debian's docker-registry (CNCF distribution 2.8) on a free
 127.0.0.1 port behind a small pass-through front (OCI tags/list pagination,
-which 2.8 lacks; a request log; injected faults), and fills it with tiny
-synthetic images pushed over the HTTP API. Talks to nothing but loopback.
+which 2.8 lacks; a request log; injected faults; optionally HTTPS with a
+throwaway CA, and Docker Hub's tag API with the push times it saw), and
+fills it with tiny synthetic images pushed over the HTTP API. Talks to
+nothing but loopback.
 See tests/harness/README.md for the commands.
 """
 
@@ -21,12 +23,14 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tarfile
 import threading
 import time
 import urllib.parse
+from datetime import datetime, timezone
 
 MT_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MT_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -199,9 +203,18 @@ def log_tail(p, n=15):
     return "\n".join(lines[-n:])
 
 
-def ping(port):
+def ping(port, tls=False):
     try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
+        if tls:
+            # Readiness only: the test's own CA is checked by the client
+            # under test, not here.
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            c = http.client.HTTPSConnection("127.0.0.1", port, timeout=1.0,
+                                            context=ctx)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
         c.request("GET", "/v2/")
         st = c.getresponse().status
         c.close()
@@ -217,6 +230,9 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te",
 ERROR_CODES = {401: "UNAUTHORIZED", 403: "DENIED", 404: "NAME_UNKNOWN",
                429: "TOOMANYREQUESTS"}
 TAGS_PATH = re.compile(r"/v2/(.+)/tags/list")
+MANIFEST_PATH = re.compile(r"/v2/(.+)/manifests/([A-Za-z0-9_][A-Za-z0-9_.-]*)")
+HUB_PATH = re.compile(r"/v2/namespaces/([^/]+)/repositories/([^/]+)/tags/?")
+HUB_PAGE_MAX = 100
 
 
 def error_body(code, message, detail=None):
@@ -265,11 +281,42 @@ class FrontServer(http.server.ThreadingHTTPServer):
     # connections at once by a second (a SYN retransmit).
     request_queue_size = 128
 
+    tls = None      # an ssl.SSLContext with --tls
+
     def handle_error(self, request, client_address):
         # A client hanging up mid-request is routine in timeout tests.
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
+
+    def log_line(self, line):
+        with self.log_lock:
+            self.reqlog.write(line + "\n")
+            self.reqlog.flush()
+
+    def finish_request(self, request, client_address):
+        """With --tls, do the handshake here, in the request's thread; a
+        client speaking plain HTTP is logged as `PLAIN <request line> 0`,
+        a failed handshake as `TLS-FAIL <reason> 0`, then dropped."""
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        request.settimeout(HTTP_TIMEOUT)
+        try:
+            first = request.recv(1024, socket.MSG_PEEK)
+            if first[:1] != b"\x16":
+                line = first.split(b"\r\n")[0].decode("latin-1")
+                self.log_line("PLAIN %s 0" % (line or "(nothing)"))
+                return
+            conn = self.tls.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            reason = getattr(e, "reason", None) or type(e).__name__
+            self.log_line("TLS-FAIL %s 0" % reason)
+            return
+        try:
+            conn.settimeout(None)
+            super().finish_request(conn, client_address)
+        finally:
+            conn.close()
 
 
 class Front(http.server.BaseHTTPRequestHandler):
@@ -449,6 +496,9 @@ class Front(http.server.BaseHTTPRequestHandler):
         m = TAGS_PATH.fullmatch(u.path)
         if self.command == "GET" and m is not None:
             return self.tags(m.group(1), u.query, extra)
+        m = HUB_PATH.fullmatch(u.path)
+        if self.command == "GET" and m is not None and self.server.hub:
+            return self.hub_tags(m.group(1), m.group(2), u.query)
         try:
             st, reason, hdrs, rbody = self.backend(self.command, self.path,
                                                    body)
@@ -456,7 +506,65 @@ class Front(http.server.BaseHTTPRequestHandler):
             return self.reply(502, "Bad Gateway",
                               [("Content-Type", "text/plain")],
                               ("backend: %s\n" % e).encode())
+        self.note_push(u.path, st)
         return self.reply(st, reason, hdrs, rbody, extra)
+
+    def note_push(self, path, status):
+        """Remember when a manifest was PUT by tag (not by digest)."""
+        m = MANIFEST_PATH.fullmatch(path)
+        if self.command != "PUT" or status != 201 or m is None:
+            return
+        with self.server.log_lock:
+            self.server.pushed[(m.group(1), m.group(2))] = time.time()
+
+    def hub_json(self, status, obj):
+        return self.reply(status, None,
+                          [("Content-Type", "application/json")],
+                          json.dumps(obj, separators=(",", ":")).encode())
+
+    def hub_tags(self, ns, name, query):
+        """Docker Hub's tag API for what this front saw pushed: newest
+        push first with ordering=last_updated, else by name; page and
+        page_size (default 10, at most 100) as Hub pages."""
+        q = urllib.parse.parse_qs(query)
+        repo = "%s/%s" % (ns, name)
+        try:
+            size = int(q.get("page_size", ["10"])[0])
+            page = int(q.get("page", ["1"])[0])
+            if size < 1 or page < 1:
+                raise ValueError
+        except ValueError:
+            return self.hub_json(400, {"message": "invalid page"})
+        size = min(size, HUB_PAGE_MAX)
+        with self.server.log_lock:
+            seen = [(t, when) for (r, t), when in self.server.pushed.items()
+                    if r == repo]
+        if not seen:
+            return self.hub_json(404, {
+                "message": "httperror 404: object not found",
+                "errinfo": {"namespace": ns, "repository": name}})
+        if q.get("ordering", [""])[0] == "last_updated":
+            seen.sort(key=lambda x: (-x[1], x[0]))
+        else:
+            seen.sort()
+        chunk = seen[(page - 1) * size:page * size]
+        host = self.headers.get("Host", "127.0.0.1")
+        nxt = None
+        if page * size < len(seen):
+            nxt = "http://%s/v2/namespaces/%s/repositories/%s/tags?%s" % (
+                host, ns, name, urllib.parse.urlencode(
+                    [("page", page + 1), ("page_size", size)] +
+                    [("ordering", o) for o in q.get("ordering", [])]))
+        results = []
+        for i, (tag, when) in enumerate(chunk):
+            t = datetime.fromtimestamp(when, timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ")
+            results.append({"id": i + 1, "name": tag, "last_updated": t,
+                            "tag_last_pushed": t, "tag_last_pulled": None,
+                            "tag_status": "active", "v2": True,
+                            "repository": 0, "images": []})
+        return self.hub_json(200, {"count": len(seen), "next": nxt,
+                                   "previous": None, "results": results})
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 
@@ -486,8 +594,13 @@ def cmd_supervise(args):
             with open(p["exit"], "w") as f:
                 f.write("-1 front bind failed\n")
             return 1
+        if args.tls:
+            front.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            front.tls.load_cert_chain(args.tls[0], args.tls[1])
         front.backend_port = args.backend_port
         front.page_max = args.page_max
+        front.hub = args.hub
+        front.pushed = {}
         front.log_lock = threading.Lock()
         front.reqlog = open(p["requests"], "a")
         front.faults = Faults(p["faults"])
@@ -589,7 +702,9 @@ def cmd_start(args):
                  d, "--bin", binary, "--owner", str(args.owner or 0),
                  "--max-lifetime", str(args.max_lifetime),
                  "--backend-port", str(backend), "--front-port", str(front),
-                 "--page-max", str(args.page_max)],
+                 "--page-max", str(args.page_max)] +
+                (["--tls"] + [os.path.abspath(x) for x in args.tls]
+                 if args.tls else []) + (["--hub"] if args.hub else []),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 close_fds=True)
         with open(p["sup"], "w") as f:
@@ -602,7 +717,7 @@ def cmd_start(args):
             if os.path.exists(p["exit"]) or sup.poll() is not None:
                 break
             if os.path.exists(p["pid"]):
-                status = ping(port)
+                status = ping(port, bool(args.tls) and not args.raw)
                 if status == 200:
                     ok = True
                     break
@@ -629,6 +744,44 @@ def cmd_start(args):
                 % (args.timeout, status, p["log"], last))
         die("registry exited during startup; log %s:\n%s" % (p["log"], last))
     die("no free port after 5 attempts; log tail:\n%s" % last)
+
+
+def openssl(*argv):
+    r = subprocess.run(["openssl"] + list(argv), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        die("openssl %s: %s" % (argv[0], r.stdout.decode("utf-8",
+                                                         "replace")))
+
+
+def cmd_tls_certs(args):
+    """DIR/ca.pem (a CA valid two days), DIR/server.pem and server.key
+    (for IP 127.0.0.1 and localhost, signed by it); prints DIR/ca.pem."""
+    if shutil.which("openssl") is None:
+        die("openssl not found: apt-get install openssl")
+    d = os.path.abspath(args.dir)
+    os.makedirs(d, exist_ok=True)
+    f = {k: os.path.join(d, k) for k in ("ca.pem", "ca.key", "server.pem",
+                                         "server.key", "server.csr",
+                                         "server.ext")}
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+          "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", f["ca.key"], "-out", f["ca.pem"],
+            "-days", "2", "-subj", "/CN=tagdrift harness test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", *ec, "-keyout", f["server.key"], "-out", f["server.csr"],
+            "-subj", "/CN=127.0.0.1")
+    with open(f["server.ext"], "w") as fp:
+        fp.write("basicConstraints=CA:FALSE\n"
+                 "keyUsage=critical,digitalSignature\n"
+                 "extendedKeyUsage=serverAuth\n"
+                 "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", f["server.csr"], "-CA", f["ca.pem"],
+            "-CAkey", f["ca.key"], "-CAcreateserial", "-days", "2",
+            "-extfile", f["server.ext"], "-out", f["server.pem"])
+    print(f["ca.pem"])
+    return 0
 
 
 def cmd_stop(args):
@@ -1108,6 +1261,12 @@ def main(argv):
     s.add_argument("--page-max", type=int, default=0,
                    help="front: at most this many tags per tags/list page "
                    "even without ?n= (0: no cap)")
+    s.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                   help="front: serve HTTPS with this PEM certificate "
+                   "chain and key (push through backend.port)")
+    s.add_argument("--hub", action="store_true",
+                   help="front: answer Docker Hub's tag API with the "
+                   "times of the manifest PUTs it saw")
     s.set_defaults(fn=cmd_start)
 
     s = sub.add_parser("stop", help="stop the registry of DIR (idempotent)")
@@ -1122,7 +1281,14 @@ def main(argv):
     s.add_argument("--backend-port", type=int, required=True)
     s.add_argument("--front-port", type=int, default=0)
     s.add_argument("--page-max", type=int, default=0)
+    s.add_argument("--tls", nargs=2)
+    s.add_argument("--hub", action="store_true")
     s.set_defaults(fn=cmd_supervise)
+
+    s = sub.add_parser("tls-certs", help="make a throwaway CA and a "
+                       "127.0.0.1 server certificate in DIR")
+    s.add_argument("dir")
+    s.set_defaults(fn=cmd_tls_certs)
 
     s = sub.add_parser("fault", help="inject a response at the front")
     s.add_argument("dir")

@@ -10,12 +10,14 @@ PY=/usr/bin/python3
 R="$PY $HERE/registry.py"
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/tagdrift-harness.XXXXXX")
 DIR2="$DIR/owned"
+DIR3="$DIR/tls"
 pass=0
 fail=0
 
 cleanup()
 {
 	$R stop "$DIR2" 2>/dev/null
+	$R stop "$DIR3" 2>/dev/null
 	$R stop "$DIR"
 	rm -rf "$DIR"
 }
@@ -71,7 +73,8 @@ fi
 
 t0=$(date +%s)
 
-ADDR=$($R start "$DIR" --owner $$) || { echo "start failed" >&2; exit 1; }
+ADDR=$($R start "$DIR" --owner $$ --hub) ||
+    { echo "start failed" >&2; exit 1; }
 check "start prints 127.0.0.1:PORT" \
     sh -c "printf '%s\n' '$ADDR' | grep -Eq '^127\.0\.0\.1:[0-9]+$'"
 check "registry.port matches" same "127.0.0.1:$(cat "$DIR/registry.port")" \
@@ -157,6 +160,23 @@ check "HEAD follows the moved tag" \
 check "re-push with the same seed keeps the digest" \
     same "$($R push "$ADDR" smoke/single:1.0 --seed 2)" "$d5"
 
+# Docker Hub's tag API (--hub) from the manifest PUTs the front saw.
+hub=$($PY -c 'import http.client, json, sys
+c = http.client.HTTPConnection(sys.argv[1], timeout=5)
+c.request("GET", "/v2/namespaces/smoke/repositories/single/tags"
+          "?page_size=100&ordering=last_updated")
+r = c.getresponse()
+d = json.loads(r.read())
+print(r.status, d["count"], d["results"][0]["name"],
+      d["results"][0]["tag_last_pushed"][:2])' "$ADDR")
+check "--hub lists the pushed tag with its push time" \
+    same "$hub" "200 1 1.0 20"
+check "--hub answers 404 for a repository never pushed" \
+    same "$($PY -c 'import http.client, sys
+c = http.client.HTTPConnection(sys.argv[1], timeout=5)
+c.request("GET", "/v2/namespaces/no/repositories/such/tags")
+print(c.getresponse().status)' "$ADDR")" 404
+
 # Errors and injected faults.
 check "unknown tag fails" \
     sh -c "! $R digest $ADDR smoke/single:nope 2>/dev/null"
@@ -168,6 +188,44 @@ check "next HEAD passes again" \
     same "$($R digest "$ADDR" smoke/single:1.0)" "$d5"
 check "request log shows the 429" \
     grep -q '^HEAD /v2/smoke/single/manifests/1.0 429$' "$DIR/requests.log"
+
+# An HTTPS front with a throwaway CA: verified with that CA only.
+if command -v openssl >/dev/null 2>&1; then
+	ca=$($R tls-certs "$DIR/certs")
+	TADDR=$($R start "$DIR3" --owner $$ --tls "$DIR/certs/server.pem" \
+	    "$DIR/certs/server.key")
+	tget() # CAFILE URL: the status of a GET, or the error's class name
+	{
+		$PY -c 'import http.client, ssl, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[2])
+ctx = ssl.create_default_context(cafile=sys.argv[1] or None)
+try:
+    c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx,
+                                    timeout=5)
+    c.request("GET", u.path)
+    print(c.getresponse().status)
+except Exception as e:
+    print(type(e).__name__)' "$1" "$2"
+	}
+	check "tls-certs prints the CA" same "$ca" "$DIR/certs/ca.pem"
+	check "TLS front answers GET /v2/ with the CA" \
+	    same "$(tget "$ca" "https://$TADDR/v2/")" 200
+	check "TLS front fails verification without the CA" \
+	    same "$(tget "" "https://$TADDR/v2/")" SSLCertVerificationError
+	check "TLS front logs the failed handshake" \
+	    grep -q '^TLS-FAIL ' "$DIR3/requests.log"
+	$PY -c 'import http.client, sys
+c = http.client.HTTPConnection(sys.argv[1], timeout=5)
+try:
+    c.request("GET", "/v2/"); c.getresponse()
+except Exception:
+    pass' "$TADDR"
+	check "TLS front logs plain HTTP as PLAIN" \
+	    grep -q '^PLAIN GET /v2/ HTTP/1.1 0$' "$DIR3/requests.log"
+	$R stop "$DIR3"
+else
+	bad "openssl is not installed (scripts/install-deps.sh)"
+fi
 
 # A registry whose owner dies stops by itself.
 sleep 60 &
