@@ -159,11 +159,15 @@ cmd_audit_store(struct cmd_ctx *ctx, const struct config *conf, int offline,
 	return (-1);
 }
 
-/* A registry error without the URL it starts with, when it does. */
+/*
+ * A registry error without what the note already says: the URL or the
+ * registry's name it starts with.
+ */
 static const char *
-cmd_audit_reason(const char *error, const char *base)
+cmd_audit_reason(const char *error, const char *name, const char *base)
 {
 	const char	*sep;
+	size_t		 n = strlen(name);
 
 	if (error == NULL)
 		return ("no answer");
@@ -172,6 +176,8 @@ cmd_audit_reason(const char *error, const char *base)
 		if (sep != NULL)
 			return (sep + 2);
 	}
+	if (strncmp(error, name, n) == 0 && strncmp(error + n, ": ", 2) == 0)
+		return (error + n + 2);
 	return (error);
 }
 
@@ -216,7 +222,8 @@ cmd_audit_asked(const struct poller *p)
 			    strcmp(registry_name(t[j].reg), reg.name) != 0)
 				continue;
 			xasprintf(&s, "%s; %s did not answer (%s)", msg,
-			    reg.name, cmd_audit_reason(t[j].error, reg.base));
+			    reg.name, cmd_audit_reason(t[j].error, reg.name,
+			    reg.base));
 			free(msg);
 			msg = s;
 			break;
