@@ -8,8 +8,8 @@ secs=${1:-30}
 cd "$top/build/fuzz"
 make -j"$(nproc)" tests/fuzz/fuzz_ref tests/fuzz/fuzz_dockerfile \
     tests/fuzz/fuzz_yaml tests/fuzz/fuzz_http_header \
-    tests/fuzz/fuzz_registry_json >/dev/null
-for t in ref dockerfile yaml http_header registry_json; do
+    tests/fuzz/fuzz_registry_json tests/fuzz/fuzz_alert >/dev/null
+for t in ref dockerfile yaml http_header registry_json alert; do
 	work=$(mktemp -d)
 	cp -r "$top/tests/data/fuzz/$(echo "$t" | tr _ -)/." "$work/"
 	echo "fuzz_$t: ${secs}s"

@@ -144,8 +144,11 @@ cmd_audit_store(struct cmd_ctx *ctx, const struct config *conf, int offline,
 	*path = ctx->db_path != NULL ? xstrdup(ctx->db_path) :
 	    config_db_path(conf);
 	if (!offline) {
-		if (store_open(*path, STORE_MKDIR, 0, sp, &cause) == 0)
+		if (store_open(*path, STORE_MKDIR, 0, sp, &cause) == 0) {
+			/* Moves it records are the daemon's to announce. */
+			store_set_events(*sp, conf->webhook_url != NULL);
 			return (0);
+		}
 		xasprintf(why, "registries not asked: %s", cause);
 		free(cause);
 	}
@@ -414,7 +417,7 @@ cmd_audit_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (!offline && asked == NULL)
 		asked = cmd_audit_refresh(ctx, conf, &sr, store);
 	rules_check(conf, &sr, now, &fs);
-	rules_check_registry(conf, store, &sr, now, &fs, &rst);
+	rules_check_registry(conf, store, &sr, now, &fs, &rst, NULL);
 	notice = cmd_audit_notice(store, dbpath, offline, asked, &rst);
 
 	out = cmd_open_output(ctx, output);

@@ -291,6 +291,8 @@ cmd_poll_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	store = cmd_open_store_rw(ctx);
 	if (store == NULL)
 		goto out;
+	/* A move this poll sees is the daemon's to announce, too. */
+	store_set_events(store, conf->webhook_url != NULL);
 	ctx->exit_status = EXIT_OPFAIL;
 	if (cmd_net_open(ctx, conf, &net) != 0)
 		goto out;

@@ -60,7 +60,9 @@ struct cmd_entry {
 extern const struct cmd_entry	cmd_audit_entry;
 extern const struct cmd_entry	cmd_catalog_entry;
 extern const struct cmd_entry	cmd_check_config_entry;
+extern const struct cmd_entry	cmd_daemon_entry;
 extern const struct cmd_entry	cmd_history_entry;
+extern const struct cmd_entry	cmd_outbox_entry;
 extern const struct cmd_entry	cmd_poll_entry;
 extern const struct cmd_entry	cmd_ref_entry;
 extern const struct cmd_entry	cmd_tags_entry;

@@ -14,12 +14,14 @@
 
 #include "auth.h"
 #include "config.h"
+#include "event.h"
 #include "http.h"
 #include "log.h"
 #include "poller.h"
 #include "ref.h"
 #include "registry.h"
 #include "store.h"
+#include "version.h"
 #include "xmalloc.h"
 
 enum poller_phase {
@@ -379,14 +381,79 @@ poller_start_digests(struct poller *p)
 	}
 }
 
+/* The watched tag of pr's repository that tag supersedes, or NULL. */
+static const char *
+poller_replaces(struct poller *p, const struct poller_repo *pr,
+    const char *tag)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ntargets; i++) {
+		if (strcmp(p->targets[i].identity, pr->identity) == 0 &&
+		    version_upgrade_level(p->targets[i].tag, tag) >= 0)
+			return (p->targets[i].tag);
+	}
+	return (NULL);
+}
+
+/*
+ * After a tag list: a tag new to it that is a newer version in the family
+ * of a watched tag is announced (tag.added), in the transaction that marks
+ * the list considered.
+ */
+static void
+poller_announce(struct poller *p, const struct poller_repo *pr)
+{
+	struct store_event	*ev = NULL;
+	struct version		 v;
+	const char		*old;
+	char			**tags = NULL, *cause = NULL;
+	size_t			 i, n = 0, nev = 0;
+	int64_t			 gen;
+	time_t			 now = time(NULL);
+
+	if (store_tags_new(p->store, pr->identity, &tags, &n, &gen,
+	    &cause) != 0)
+		goto fail;
+	ev = xcalloc(n + 1, sizeof *ev);
+	for (i = 0; store_events(p->store) && i < n; i++) {
+		old = poller_replaces(p, pr, tags[i]);
+		if (old == NULL)
+			continue;
+		version_parse(old, &v);
+		ev[nev].uid = event_new_id();
+		ev[nev].type = "tag.added";
+		xasprintf((char **)&ev[nev].subject, "tag:%s:%s", pr->identity,
+		    tags[i]);
+		ev[nev].body = event_tag_added(ev[nev].uid, now, pr->identity,
+		    tags[i], version_variant(old, &v), old);
+		nev++;
+	}
+	if (store_tags_considered(p->store, pr->identity, gen, ev, nev, now,
+	    &cause) != 0)
+		goto fail;
+	goto out;
+fail:
+	poller_store_failed(p, cause);
+out:
+	for (i = 0; i < nev; i++) {
+		free((char *)ev[i].uid);
+		free((char *)ev[i].subject);
+		free((char *)ev[i].body);
+	}
+	free(ev);
+	store_names_free(tags, n);
+}
+
 static void
 poller_tags_done(const struct registry_result *res, void *arg)
 {
 	struct poller_repo	*pr = arg;
 
-	if (res->status == REGISTRY_OK)
+	if (res->status == REGISTRY_OK) {
 		pr->count = res->count;
-	else {
+		poller_announce(pr->poller, pr);
+	} else {
 		pr->state = POLLER_TAGS_FAILED;
 		pr->error = xstrdup(res->error != NULL ? res->error :
 		    "failed");
@@ -531,28 +598,38 @@ poller_start(struct poller *p, const struct poller_env *env,
 	return (0);
 }
 
+/* poller_run's state: the loop is stopped only from inside uv_run. */
+struct poller_run {
+	int	 done;
+	int	 running;
+};
+
 static void
 poller_run_done(struct poller *p, void *arg)
 {
-	int	*flag = arg;
+	struct poller_run	*pr = arg;
 
-	*flag = 1;
-	uv_stop(p->loop);
+	pr->done = 1;
+	if (pr->running)
+		uv_stop(p->loop);	/* a stop outside uv_run would stick */
 }
 
 int
 poller_run(struct poller *p, const struct poller_env *env, char **cause)
 {
-	int	 done = 0;
+	struct poller_run	 pr;
 
-	if (poller_start(p, env, poller_run_done, &done, cause) != 0)
+	memset(&pr, 0, sizeof pr);
+	if (poller_start(p, env, poller_run_done, &pr, cause) != 0)
 		return (-1);
-	while (!done) {
-		if (uv_run(p->loop, UV_RUN_DEFAULT) == 0 && !done) {
+	while (!pr.done) {
+		pr.running = 1;
+		if (uv_run(p->loop, UV_RUN_DEFAULT) == 0 && !pr.done) {
 			*cause = xstrdup("the poll stalled with requests "
 			    "outstanding");
 			return (-1);
 		}
+		pr.running = 0;
 	}
 	return (0);
 }

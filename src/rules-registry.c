@@ -366,7 +366,7 @@ out:
 void
 rules_check_registry(const struct config *conf, struct store *store,
     const struct scan_result *sr, time_t now, struct findings *out,
-    struct rules_registry_stats *stats)
+    struct rules_registry_stats *stats, unsigned char *unknown)
 {
 	struct rules_registry_stats	 dummy;
 	struct rreg_ctx			 rc;
@@ -385,8 +385,11 @@ rules_check_registry(const struct config *conf, struct store *store,
 			continue;
 		if (rreg_check_ref(&rc, &sr->refs[i]))
 			stats->checked++;
-		else
+		else {
 			stats->unknown++;
+			if (unknown != NULL)
+				unknown[i] = 1;
+		}
 	}
 	findings_sort(out);
 }

@@ -91,8 +91,8 @@ void		 rules_check_catalog(const struct config *, time_t now,
 
 /* What rules_check_registry could judge. */
 struct rules_registry_stats {
-	size_t	checked;	/* judged against the history */
-	size_t	unknown;	/* image or tag never seen: not checked */
+	size_t		 checked;	/* judged against the history */
+	size_t		 unknown;	/* image or tag never seen */
 };
 
 struct store;
@@ -100,10 +100,12 @@ struct store;
 /*
  * Run the registry rules (stale-digest, unknown-digest, missing-tag,
  * stale-tag) from the history database alone; store may be NULL (no
- * database: every reference is unknown).  stats may be NULL.
+ * database: every reference is unknown).  stats may be NULL; so may
+ * unknown, else one flag per scanned reference, set to 1 for each one
+ * that could not be checked (the others are left as they are).
  */
 void		 rules_check_registry(const struct config *, struct store *,
 		     const struct scan_result *, time_t now, struct findings *,
-		     struct rules_registry_stats *);
+		     struct rules_registry_stats *, unsigned char *unknown);
 
 #endif

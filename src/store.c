@@ -12,8 +12,10 @@
 
 #include <sqlite3.h>
 
+#include "event.h"
 #include "log.h"
 #include "store.h"
+#include "store-int.h"
 #include "xmalloc.h"
 
 /*
@@ -63,6 +65,8 @@ enum store_sql {
 	SQL_POLL_BEGIN,
 	SQL_POLL_FINISH,
 	SQL_POLL_LAST,
+	SQL_PERIOD_SINCE,
+	SQL_OUTBOX_ADD,
 	SQL_COUNT
 };
 
@@ -88,11 +92,14 @@ static const char *store_sql[SQL_COUNT] = {
 	[SQL_TAG_ID] = "SELECT id FROM tag WHERE repo_id = ?1 AND name = ?2",
 	[SQL_TAG_LISTED] =
 	    "INSERT INTO tag (repo_id, name, first_seen, last_seen, "
-	    "listed_gen, pushed_at) VALUES (?1, ?2, ?3, ?3, ?4, ?5) "
+	    "listed_gen, pushed_at, first_listed_gen) "
+	    "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?4) "
 	    "ON CONFLICT (repo_id, name) DO UPDATE "
 	    "SET last_seen = max(last_seen, excluded.last_seen), "
 	    "listed_gen = excluded.listed_gen, gone_since = NULL, "
-	    "pushed_at = coalesce(excluded.pushed_at, pushed_at)",
+	    "pushed_at = coalesce(excluded.pushed_at, pushed_at), "
+	    "first_listed_gen = coalesce(first_listed_gen, "
+	    "excluded.first_listed_gen)",
 	[SQL_TAGS_GONE] =
 	    "UPDATE tag SET gone_since = ?3 WHERE repo_id = ?1 "
 	    "AND listed_gen < ?2 AND gone_since IS NULL",
@@ -150,6 +157,10 @@ static const char *store_sql[SQL_COUNT] = {
 	    "SELECT id, started_at, finished_at, requests, heads, gets, "
 	    "errors, throttled, changes, ratelimit_remaining FROM poll "
 	    "ORDER BY id DESC LIMIT 1",
+	[SQL_PERIOD_SINCE] = "SELECT first_seen FROM period WHERE id = ?1",
+	[SQL_OUTBOX_ADD] =
+	    "INSERT INTO outbox (uid, type, subject, body, created_at, "
+	    "next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
 };
 
 struct store {
@@ -158,11 +169,13 @@ struct store {
 	int		 flags;
 	int		 busy_ms;
 	int		 schema;
+	int		 events;	/* write events to the outbox */
 	sqlite3_stmt	*stmt[SQL_COUNT];
+	sqlite3_stmt	*ext[STORE_MAX_EXT];	/* store-int.h's users */
 };
 
 /* Set *cause from an SQLite result code, in words a person can act on. */
-static void
+void
 store_cause(struct store *s, int rc, char **cause)
 {
 	const char	*msg;
@@ -196,7 +209,7 @@ store_cause(struct store *s, int rc, char **cause)
 	}
 }
 
-static void
+void
 store_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -209,22 +222,22 @@ store_done(sqlite3_stmt *st)
  * when negative.  The strings must outlive the statement's use.
  */
 static sqlite3_stmt *
-store_vstmt(struct store *s, enum store_sql which, char **cause,
-    const char *fmt, va_list ap)
+store_vprepare(struct store *s, sqlite3_stmt **slot, const char *sql,
+    char **cause, const char *fmt, va_list ap)
 {
-	sqlite3_stmt	*st = s->stmt[which];
+	sqlite3_stmt	*st = *slot;
 	const char	*str;
 	int64_t		 v;
 	int		 rc = SQLITE_OK, i;
 
 	if (st == NULL) {
-		rc = sqlite3_prepare_v3(s->db, store_sql[which], -1,
+		rc = sqlite3_prepare_v3(s->db, sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, &st, NULL);
 		if (rc != SQLITE_OK) {
 			store_cause(s, rc, cause);
 			return (NULL);
 		}
-		s->stmt[which] = st;
+		*slot = st;
 	}
 	for (i = 0; rc == SQLITE_OK && fmt[i] != '\0'; i++) {
 		switch (fmt[i]) {
@@ -257,6 +270,82 @@ store_vstmt(struct store *s, enum store_sql which, char **cause,
 }
 
 static sqlite3_stmt *
+store_vstmt(struct store *s, enum store_sql which, char **cause,
+    const char *fmt, va_list ap)
+{
+	return (store_vprepare(s, &s->stmt[which], store_sql[which], cause,
+	    fmt, ap));
+}
+
+sqlite3_stmt *
+store_ext_stmt(struct store *s, int slot, const char *sql, char **cause,
+    const char *fmt, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+
+	if (slot < 0 || slot >= STORE_MAX_EXT)
+		fatalx("%s: slot %d", __func__, slot);
+	va_start(ap, fmt);
+	st = store_vprepare(s, &s->ext[slot], sql, cause, fmt, ap);
+	va_end(ap);
+	return (st);
+}
+
+int
+store_ext_run(struct store *s, int slot, const char *sql, char **cause,
+    const char *fmt, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 rc;
+
+	if (slot < 0 || slot >= STORE_MAX_EXT)
+		fatalx("%s: slot %d", __func__, slot);
+	va_start(ap, fmt);
+	st = store_vprepare(s, &s->ext[slot], sql, cause, fmt, ap);
+	va_end(ap);
+	if (st == NULL)
+		return (-1);
+	rc = store_step(s, st, cause);
+	if (rc == 1) {
+		store_done(st);
+		rc = 0;
+	}
+	return (rc);
+}
+
+int
+store_ext_int(struct store *s, int slot, const char *sql, int64_t *v,
+    char **cause, const char *fmt, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 rc;
+
+	if (slot < 0 || slot >= STORE_MAX_EXT)
+		fatalx("%s: slot %d", __func__, slot);
+	va_start(ap, fmt);
+	st = store_vprepare(s, &s->ext[slot], sql, cause, fmt, ap);
+	va_end(ap);
+	if (st == NULL)
+		return (-1);
+	rc = store_step(s, st, cause);
+	if (rc == 1) {
+		if (v != NULL)
+			*v = sqlite3_column_int64(st, 0);
+		store_done(st);
+	}
+	return (rc);
+}
+
+size_t
+store_changes(struct store *s)
+{
+	return ((size_t)sqlite3_changes(s->db));
+}
+
+static sqlite3_stmt *
 store_stmt(struct store *s, enum store_sql which, char **cause,
     const char *fmt, ...)
 {
@@ -270,7 +359,7 @@ store_stmt(struct store *s, enum store_sql which, char **cause,
 }
 
 /* Step st: 1 a row (the caller then calls store_done), 0 done, -1 error. */
-static int
+int
 store_step(struct store *s, sqlite3_stmt *st, char **cause)
 {
 	int	 rc;
@@ -363,20 +452,20 @@ store_pragma(struct store *s, const char *sql, int64_t *v, char **cause)
 	return (rc == SQLITE_OK ? 0 : -1);
 }
 
-static int
+int
 store_begin(struct store *s, char **cause)
 {
 	return (store_exec(s, "BEGIN IMMEDIATE", cause));
 }
 
-static void
+void
 store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int
+int
 store_commit(struct store *s, char **cause)
 {
 	if (store_exec(s, "COMMIT", cause) == -1) {
@@ -387,7 +476,7 @@ store_commit(struct store *s, char **cause)
 }
 
 /* A copy of a text column, NULL for NULL. */
-static char *
+char *
 store_column_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char	*t;
@@ -616,6 +705,8 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (i = 0; i < STORE_MAX_EXT; i++)
+		sqlite3_finalize(s->ext[i]);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("%s: %s", s->path, sqlite3_errmsg(s->db));
 	free(s->path);
@@ -748,6 +839,56 @@ store_open_period(struct store *s, int64_t tag_id, int64_t *id,
 }
 
 int
+store_outbox_add(struct store *s, const char *uid, const char *type,
+    const char *subject, const char *body, time_t now, char **cause)
+{
+	return (store_run(s, SQL_OUTBOX_ADD, cause, "tttti", uid, type,
+	    subject, body, (int64_t)now) == -1 ? -1 : 0);
+}
+
+/* Announce a move (inside store_record_digest's transaction). */
+static int
+store_moved_event(struct store *s, const char *repo, const char *tag,
+    const char *digest, const char *media_type, const char *previous,
+    int64_t period_id, time_t now, char **cause)
+{
+	int64_t	 since = 0;
+	char	*uid, *body, *subject;
+	int	 rc;
+
+	if (store_int(s, SQL_PERIOD_SINCE, &since, cause, "i",
+	    period_id) == -1)
+		return (-1);
+	uid = event_new_id();
+	body = event_tag_moved(uid, now, repo, tag, digest, media_type,
+	    previous, (time_t)since);
+	xasprintf(&subject, "tag:%s:%s", repo, tag);
+	rc = store_outbox_add(s, uid, "tag.moved", subject, body, now, cause);
+	free(subject);
+	free(body);
+	free(uid);
+	return (rc);
+}
+
+void
+store_set_events(struct store *s, int on)
+{
+	s->events = on;
+}
+
+int
+store_events(const struct store *s)
+{
+	return (s->events);
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return (s->path);
+}
+
+int
 store_record_digest(struct store *s, const char *repo, const char *tag,
     const char *digest, const char *media_type, time_t now,
     enum store_change *change, char **cause)
@@ -777,6 +918,9 @@ store_record_digest(struct store *s, const char *repo, const char *tag,
 		ch = found ? STORE_MOVED : STORE_NEW;
 		if (found && store_run(s, SQL_PERIOD_CLOSE, cause, "ii",
 		    period_id, t) == -1)
+			goto out;
+		if (found && s->events && store_moved_event(s, repo, tag,
+		    digest, media_type, cur, period_id, now, cause) == -1)
 			goto out;
 		if (store_run(s, SQL_PERIOD_ADD, cause, "itti", tag_id, digest,
 		    media_type, t) == -1)

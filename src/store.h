@@ -108,6 +108,15 @@ int	 store_open(const char *path, int flags, int busy_ms, struct store **,
 	     char **cause);
 /* Close the connection; store_close(NULL) does nothing. */
 void	 store_close(struct store *);
+/*
+ * Write an event to the outbox (outbox.h) with every change that has one,
+ * in the change's transaction: tag.moved from store_record_digest.  Off
+ * by default; on where a webhook is configured.
+ */
+void	 store_set_events(struct store *, int);
+int	 store_events(const struct store *);
+/* The path the store was opened with. */
+const char *store_path(const struct store *);
 /* The schema version of the open database. */
 int	 store_schema(const struct store *);
 /*
@@ -147,6 +156,29 @@ int	 store_record_tags(struct store *, const char *repo,
 int	 store_record_index(struct store *, const char *digest,
 	     const char *media_type, const struct store_platform *, size_t n,
 	     time_t now, char **cause);
+
+/*
+ * Tags that turned up in a tag list of repo after the last one considered
+ * (never in the repository's first list, never a tag that was resolved:
+ * those are watched, not new), by name, and the number of the newest list
+ * in *gen; free with store_names_free.  For tag.added.
+ */
+int	 store_tags_new(struct store *, const char *repo, char ***tags,
+	     size_t *n, int64_t *gen, char **cause);
+/* An event to write (store_tags_considered). */
+struct store_event {
+	const char	*uid;
+	const char	*type;
+	const char	*subject;
+	const char	*body;
+};
+/*
+ * Mark repo's tag lists up to gen considered and write their events, in
+ * one transaction.
+ */
+int	 store_tags_considered(struct store *, const char *repo, int64_t gen,
+	     const struct store_event *, size_t n, time_t now, char **cause);
+void	 store_names_free(char **, size_t);
 
 /* The tag's open period; the caller frees it with store_period_clear. */
 int	 store_tag_current(struct store *, const char *repo, const char *tag,

@@ -207,7 +207,7 @@ run(struct fixture *fx, time_t now)
 	findings_free(&fx->fs);
 	findings_init(&fx->fs);
 	rules_check_registry(fx->conf, fx->store, &fx->sr, now, &fx->fs,
-	    &fx->st);
+	    &fx->st, NULL);
 }
 
 static const char *
@@ -461,6 +461,7 @@ static void
 test_rules_registry_unknown_image(void **state)
 {
 	struct fixture	*fx = *state;
+	unsigned char	 flags[6];
 
 	digest_at(fx, REPO, "20", DA, T0);
 	add_ref(fx, "alpine:3.20");		/* image never seen */
@@ -474,9 +475,21 @@ test_rules_registry_unknown_image(void **state)
 	assert_int_equal(fx->st.unknown, 3);
 	assert_int_equal(fx->st.checked, 1);
 
+	/* Which ones: the unknown flags, the unresolved one left alone. */
+	memset(flags, 7, sizeof flags);
+	memset(flags, 0, 5);
+	rules_check_registry(fx->conf, fx->store, &fx->sr, T0 + DAY, &fx->fs,
+	    &fx->st, flags);
+	assert_int_equal(flags[0], 1);
+	assert_int_equal(flags[1], 1);
+	assert_int_equal(flags[2], 1);
+	assert_int_equal(flags[3], 0);
+	assert_int_equal(flags[4], 0);
+	assert_int_equal(flags[5], 7);
+
 	/* No database at all: everything resolved is unknown. */
 	rules_check_registry(fx->conf, NULL, &fx->sr, T0 + DAY, &fx->fs,
-	    &fx->st);
+	    &fx->st, NULL);
 	assert_int_equal(fx->fs.n, 0);
 	assert_int_equal(fx->st.unknown, 4);
 	assert_int_equal(fx->st.checked, 0);

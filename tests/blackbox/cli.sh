@@ -6,7 +6,7 @@ expect_status 0 "$TAGDRIFT" --version
 expect_grep "$TMP/out" '^tagdrift [0-9]+\.[0-9]+\.[0-9]+$'
 
 expect_status 0 "$TAGDRIFT" --help
-for c in audit catalog check-config history poll ref tags; do
+for c in audit catalog check-config daemon history outbox poll ref tags; do
 	expect_grep "$TMP/out" "^  $c "
 done
 
@@ -24,13 +24,19 @@ expect_status 2 "$TAGDRIFT" audit --fail-on loud .
 expect_status 2 "$TAGDRIFT" audit --as-of yesterday .
 
 # Every command has --help with its own options and the shared ones.
-for c in audit catalog check-config history poll ref tags; do
+for c in audit catalog check-config daemon history outbox poll ref tags; do
 	expect_status 0 "$TAGDRIFT" "$c" --help
 	expect_grep "$TMP/out" "^usage: tagdrift $c "
 	expect_grep "$TMP/out" "--config FILE"
 done
 expect_status 0 "$TAGDRIFT" audit --help
 expect_grep "$TMP/out" "--fail-on LEVEL"
+expect_status 0 "$TAGDRIFT" daemon --help
+expect_grep "$TMP/out" "--webhook-secret-file FILE"
+expect_status 2 "$TAGDRIFT" daemon --poll-interval soon --once
+expect_grep "$TMP/err" "--poll-interval: invalid duration"
+expect_status 2 "$TAGDRIFT" daemon stray-argument
+expect_status 2 "$TAGDRIFT" outbox --format xml
 
 # Global options go before or after the command; options may follow
 # operands, as with git and the GNU tools.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tagdrift history and tags: read a history database filled through the
-# sqlite3 CLI with sql/001-initial.sql; JSON shape, order, exit statuses.
+# sqlite3 CLI with the migrations of sql/; JSON shape, order, exit statuses.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
@@ -9,11 +9,14 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 fi
 
 DB="$TMP/history.db"
-# The schema as store_open leaves it: migration 1, user_version 1 and the
-# application id "tagd" (0x74616764) that marks a tagdrift database.
+# The schema as store_open leaves it: every migration, user_version the
+# newest, and the application id "tagd" (0x74616764) that marks a tagdrift
+# database.
+newest=$(ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | wc -l)
 {
-	cat "$top_srcdir/sql/001-initial.sql"
-	echo "PRAGMA user_version = 1; PRAGMA application_id = 1952540516;"
+	cat "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql
+	echo "PRAGMA user_version = $newest;"
+	echo "PRAGMA application_id = 1952540516;"
 } | sqlite3 "$DB" || { echo "history.sh: cannot create $DB" >&2; exit 99; }
 
 A=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
