@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct daemon_scan {
 	struct walk_opts	 wo;
 	struct scan_result	 sr;
 	char			*error;		/* the first root that failed */
+	atomic_int		 cancel;	/* set on the loop at a stop */
 };
 
 struct daemon {
@@ -191,7 +193,7 @@ daemon_scan_work(uv_work_t *w)
 	char			*cause = NULL;
 	size_t			 i;
 
-	for (i = 0; i < ds->nroots; i++) {
+	for (i = 0; i < ds->nroots && !atomic_load(&ds->cancel); i++) {
 		if (walk_scan(ds->roots[i], &ds->wo, &ds->sr, &cause) == 0)
 			continue;
 		if (ds->error == NULL)
@@ -261,6 +263,8 @@ daemon_start_scan(struct daemon *d)
 		ds->roots[i] = xstrdup(d->conf->scan_paths[i]);
 	ds->wo.max_file_size = d->conf->max_file_size;
 	ds->wo.max_depth = d->conf->max_depth;
+	atomic_init(&ds->cancel, 0);
+	ds->wo.cancel = &ds->cancel;
 	scan_result_init(&ds->sr);
 	rc = uv_queue_work(&d->loop, &ds->work, daemon_scan_work,
 	    daemon_scan_done);
@@ -629,6 +633,9 @@ daemon_shutdown(struct daemon *d)
 
 	notify_send("STOPPING=1");
 	d->stopping = 1;
+	/* A walk in progress enters no more directories. */
+	if (d->scanning != NULL)
+		atomic_store(&d->scanning->cancel, 1);
 	if (d->handles_on) {
 		for (i = 0; i < 4; i++)
 			daemon_close(d, (uv_handle_t *)&d->sig[i]);

@@ -150,6 +150,8 @@ struct walk {
 	char		   *rootreal;
 	long long	    max_size;
 	int		    max_depth;
+	const atomic_int   *cancel;
+	int		    cancelled;
 	struct scan_result *sr;
 
 	struct walk_frame  *frames;

@@ -484,6 +484,10 @@ walk_dir(struct walk *w, const char *name, int followed)
 	struct stat	 st;
 	int		 fd, error;
 
+	if (w->cancel != NULL && atomic_load(w->cancel)) {
+		w->cancelled = 1;
+		return;
+	}
 	if (w->nframes > (size_t)w->max_depth) {
 		walk_skip(w, "directory nesting deeper than %d", w->max_depth);
 		return;
@@ -732,6 +736,8 @@ walk_scan(const char *root, const struct walk_opts *o, struct scan_result *sr,
 		    o->max_file_size : WALK_SIZE_CAP;
 	if (o != NULL && o->max_depth >= 0)
 		w.max_depth = o->max_depth;
+	if (o != NULL)
+		w.cancel = o->cancel;
 
 	if (stat(root, &st) == -1)
 		*cause = xstrdup(strerror(errno));
@@ -747,6 +753,10 @@ walk_scan(const char *root, const struct walk_opts *o, struct scan_result *sr,
 		if (w.pool != NULL)
 			walk_pool_stop(&w);
 		rc = 0;
+		if (w.cancelled) {
+			*cause = xstrdup("cancelled");
+			rc = -1;
+		}
 	}
 	walk_free(&w);
 	return (rc);

@@ -32,12 +32,19 @@
 #ifndef WALK_H
 #define WALK_H
 
+#include <stdatomic.h>
+
 #include "scan.h"
 
 struct walk_opts {
 	long long	 max_file_size;	/* bigger: skipped unread */
 	int		 max_depth;	/* deeper: skipped */
 	int		 threads;	/* 1: none but the caller; 0: default */
+	/*
+	 * May be NULL; set to nonzero by another thread, the walk enters no
+	 * more directories and walk_scan fails with "cancelled".
+	 */
+	const atomic_int *cancel;
 };
 
 #define WALK_DEFAULT_MAX_FILE_SIZE	(4LL * 1024 * 1024)

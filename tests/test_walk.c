@@ -198,7 +198,7 @@ static int
 walk_threads(const char *path, const struct walk_opts *o, int threads,
     struct scan_result *sr, char **cause)
 {
-	struct walk_opts	 wo = { 0, -1, 0 };
+	struct walk_opts	 wo = { 0, -1, 0, NULL };
 
 	if (o != NULL)
 		wo = *o;
@@ -612,7 +612,7 @@ test_walk_special_files(void **state)
 static void
 test_walk_too_large(void **state)
 {
-	struct walk_opts	 o = { 100, WALK_DEFAULT_MAX_DEPTH, 0 };
+	struct walk_opts	 o = { 100, WALK_DEFAULT_MAX_DEPTH, 0, NULL };
 	struct scan_result	 sr;
 	char			 data[101], *cause;
 
@@ -659,7 +659,7 @@ test_walk_binary(void **state)
 static void
 test_walk_depth_limit(void **state)
 {
-	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 2, 0 };
+	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 2, 0, NULL };
 	struct scan_result	 sr;
 	char			*cause;
 
@@ -751,7 +751,7 @@ repeat(const char *s, int n, const char *end)
 static void
 test_walk_deep_tree(void **state)
 {
-	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 100000, 0 };
+	struct walk_opts	 o = { WALK_DEFAULT_MAX_FILE_SIZE, 100000, 0, NULL };
 	struct scan_result	 sr;
 	struct rlimit		 old, low;
 	char			*cause, *deep, *link, *target;
@@ -937,7 +937,7 @@ test_walk_unreadable_root(void **state)
 static void
 test_walk_ignore_file_problems(void **state)
 {
-	struct walk_opts	 o = { 10, WALK_DEFAULT_MAX_DEPTH, 0 };
+	struct walk_opts	 o = { 10, WALK_DEFAULT_MAX_DEPTH, 0, NULL };
 	struct scan_result	 sr;
 	char			*cause, *big;
 
@@ -1084,7 +1084,7 @@ static void
 test_walk_threads_mixed_tree(void **state)
 {
 	static const int	 counts[] = { 2, 3, 4, 16 };
-	struct walk_opts	 o = { 4096, WALK_DEFAULT_MAX_DEPTH, 0 };
+	struct walk_opts	 o = { 4096, WALK_DEFAULT_MAX_DEPTH, 0, NULL };
 	struct scan_result	 sr;
 	char			*cause, *p;
 	size_t			 i;
@@ -1200,10 +1200,45 @@ test_walk_threads_option(void **state)
 	free(p);
 }
 
+/* A cancel flag set: no directory is entered and the walk fails. */
+static void
+test_walk_cancelled(void **state)
+{
+	struct walk_opts	 o;
+	struct scan_result	 sr;
+	atomic_int		 cancel;
+	char			*cause = NULL, *root;
+
+	(void)state;
+	td_text("root/a/Dockerfile", "FROM alpine:3.20\n");
+	td_text("root/b/c/Dockerfile", "FROM alpine:3.20\n");
+	td_text("root/Dockerfile", "FROM alpine:3.20\n");
+	root = td_path("root");
+	memset(&o, 0, sizeof o);
+	o.max_depth = -1;
+	atomic_init(&cancel, 0);
+	o.cancel = &cancel;
+	scan_result_init(&sr);
+	assert_int_equal(walk_scan(root, &o, &sr, &cause), 0);
+	assert_int_equal(sr.nrefs, 3);
+	scan_result_free(&sr);
+
+	atomic_store(&cancel, 1);
+	scan_result_init(&sr);
+	assert_int_equal(walk_scan(root, &o, &sr, &cause), -1);
+	assert_string_equal(cause, "cancelled");
+	assert_true(sr.nrefs <= 1);	/* the root's own file at most */
+	free(cause);
+	scan_result_free(&sr);
+	free(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_walk_cancelled,
+		    td_setup, td_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_skips_vcs_and_vendor,
 		    td_setup, td_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_sorted_order,
