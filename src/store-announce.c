@@ -33,9 +33,10 @@ static const char *announce_sql[ASQL_COUNT] = {
 	    "AND t.first_listed_gen > 1 AND t.gone_since IS NULL "
 	    "AND NOT EXISTS (SELECT 1 FROM period p WHERE p.tag_id = t.id) "
 	    "ORDER BY t.name",
+	/* Parenthesized: clang takes a split literal here for a typo. */
 	[ASQL_MARK] =
-	    "UPDATE repo SET announced_gen = max(announced_gen, ?2) "
-	    "WHERE name = ?1",
+	    ("UPDATE repo SET announced_gen = max(announced_gen, ?2) "
+	    "WHERE name = ?1"),
 };
 
 int
