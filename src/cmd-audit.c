@@ -50,50 +50,6 @@ static const struct cmd_option cmd_audit_options[] = {
 static const char *const audit_fail_names[] = { "never", "info", "warning",
 	"error", NULL };
 
-/* path under root, as the user would type it from here: "svc/Dockerfile". */
-static char *
-cmd_audit_join(const char *root, int isdir, const char *path)
-{
-	size_t	 n = strlen(root);
-	char	*s;
-
-	if (!isdir)
-		return (xstrdup(root));
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (n == 1 && root[0] == '.')
-		return (xstrdup(path));
-	xasprintf(&s, "%.*s/%s", (int)n, root, path);
-	return (s);
-}
-
-/*
- * With several roots, a path relative to its own root is ambiguous (two
- * roots may each hold a Dockerfile), so the entries found under root are
- * named from the current directory instead.
- */
-static void
-cmd_audit_prefix(struct scan_result *sr, size_t r0, size_t s0,
-    const char *root)
-{
-	struct stat	 sb;
-	size_t		 i;
-	char		*p;
-	int		 isdir;
-
-	isdir = stat(root, &sb) == 0 && S_ISDIR(sb.st_mode);
-	for (i = r0; i < sr->nrefs; i++) {
-		p = cmd_audit_join(root, isdir, sr->refs[i].file);
-		free(sr->refs[i].file);
-		sr->refs[i].file = p;
-	}
-	for (i = s0; i < sr->nskips; i++) {
-		p = cmd_audit_join(root, isdir, sr->skips[i].path);
-		free(sr->skips[i].path);
-		sr->skips[i].path = p;
-	}
-}
-
 static int
 cmd_audit_scan(struct cmd_ctx *ctx, const struct config *conf, int nroots,
     char **roots, struct scan_result *sr)
@@ -121,7 +77,7 @@ cmd_audit_scan(struct cmd_ctx *ctx, const struct config *conf, int nroots,
 			return (-1);
 		}
 		if (nroots > 1)
-			cmd_audit_prefix(sr, r0, s0, roots[i]);
+			scan_result_prefix(sr, r0, s0, roots[i]);
 	}
 	return (0);
 }

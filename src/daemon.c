@@ -80,6 +80,10 @@ struct daemon {
 
 	int				 loop_open;
 	int				 handles_on;
+	int				 in_run;	/* inside uv_run */
+	int				 done_early;	/* --once, before uv_run */
+	int				 poll_every;	/* the timers' intervals */
+	int				 scan_every;
 	int				 stopping;
 	int				 first_poll;	/* not yet started */
 	int				 once_polled;
@@ -191,11 +195,19 @@ daemon_scan_work(uv_work_t *w)
 {
 	struct daemon_scan	*ds = w->data;
 	char			*cause = NULL;
-	size_t			 i;
+	size_t			 i, r0, s0;
 
 	for (i = 0; i < ds->nroots && !atomic_load(&ds->cancel); i++) {
-		if (walk_scan(ds->roots[i], &ds->wo, &ds->sr, &cause) == 0)
+		r0 = ds->sr.nrefs;
+		s0 = ds->sr.nskips;
+		if (walk_scan(ds->roots[i], &ds->wo, &ds->sr, &cause) == 0) {
+			/* Two roots may each hold a Dockerfile: name them
+			 * apart, so their findings are apart too. */
+			if (ds->nroots > 1)
+				scan_result_prefix(&ds->sr, r0, s0,
+				    ds->roots[i]);
 			continue;
+		}
 		if (ds->error == NULL)
 			xasprintf(&ds->error, "%s: %s", ds->roots[i], cause);
 		free(cause);
@@ -317,6 +329,9 @@ daemon_poll_done(struct poller *p, void *arg)
 	if (d->stopping)
 		return;
 	daemon_judge(d);
+	/* The poll's own events (tag.moved, tag.added), with or without a
+	 * scan to judge. */
+	deliver_kick(d->deliver);
 	daemon_swap_conf(d);
 	daemon_maybe_done(d);
 }
@@ -364,8 +379,10 @@ daemon_start_poll(struct daemon *d)
 	d->polling = 1;
 	if (poller_start(d->poller, &env, daemon_poll_done, d, &cause) != 0) {
 		d->polling = 0;
+		d->once_polled = 1;	/* --once: this poll is over too */
 		log_warnx("poll: %s", cause);
 		free(cause);
+		daemon_maybe_done(d);
 	}
 }
 
@@ -479,7 +496,10 @@ daemon_maybe_done(struct daemon *d)
 		return;
 	log_info("one cycle done");
 	d->stopping = 1;
-	uv_stop(&d->loop);
+	if (d->in_run)
+		uv_stop(&d->loop);
+	else
+		d->done_early = 1;	/* a stop outside uv_run would stick */
 }
 
 static void
@@ -505,10 +525,16 @@ daemon_swap_conf(struct daemon *d)
 		free(cause);
 	}
 	store_set_events(d->store, deliver_enabled(d->deliver));
-	uv_timer_start(&d->poll_timer, daemon_poll_timer,
-	    daemon_jitter(d->conf->poll_interval), 0);
-	uv_timer_start(&d->scan_timer, daemon_scan_timer,
-	    daemon_jitter(d->conf->scan_interval), 0);
+	/* A timer moves only when its interval changed: frequent reloads
+	 * must not keep pushing the next cycle away. */
+	if (!d->opts->once && d->conf->poll_interval != d->poll_every)
+		uv_timer_start(&d->poll_timer, daemon_poll_timer,
+		    daemon_jitter(d->conf->poll_interval), 0);
+	if (!d->opts->once && d->conf->scan_interval != d->scan_every)
+		uv_timer_start(&d->scan_timer, daemon_scan_timer,
+		    daemon_jitter(d->conf->scan_interval), 0);
+	d->poll_every = d->conf->poll_interval;
+	d->scan_every = d->conf->scan_interval;
 	log_info("reloaded");
 }
 
@@ -599,19 +625,23 @@ daemon_handles(struct daemon *d)
 	uint64_t		 wd;
 	int			 i;
 
-	d->handles_on = 1;
+	/* Every handle is initialized before any can fail to start. */
 	for (i = 0; i < 4; i++) {
 		uv_signal_init(&d->loop, &d->sig[i]);
 		d->sig[i].data = d;
-		d->nhandles++;
-		if (uv_signal_start(&d->sig[i], daemon_signal, sigs[i]) != 0)
-			return (-1);
 	}
 	uv_timer_init(&d->loop, &d->poll_timer);
 	uv_timer_init(&d->loop, &d->scan_timer);
 	uv_timer_init(&d->loop, &d->watchdog_timer);
 	d->poll_timer.data = d->scan_timer.data = d->watchdog_timer.data = d;
-	d->nhandles += 3;
+	d->nhandles += 7;
+	d->handles_on = 1;
+	for (i = 0; i < 4; i++) {
+		if (uv_signal_start(&d->sig[i], daemon_signal, sigs[i]) != 0)
+			return (-1);
+	}
+	d->poll_every = d->conf->poll_interval;
+	d->scan_every = d->conf->scan_interval;
 	wd = notify_watchdog_usec();
 	if (wd > 0)
 		uv_timer_start(&d->watchdog_timer, daemon_watchdog,
@@ -645,9 +675,14 @@ daemon_shutdown(struct daemon *d)
 	}
 	deliver_free(d->deliver);
 	d->deliver = NULL;
+	/* Retries waiting on their timers fail now, the rest below. */
+	if (d->polling)
+		poller_cancel(d->poller);
 	/* Cancels the transfers: the poller finishes its poll row. */
 	http_free(d->http);
 	d->http = NULL;
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+	/* Only now: a cancelled request may still look up a token. */
 	auth_free(d->auth);
 	d->auth = NULL;
 	uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -730,9 +765,12 @@ daemon_run(struct config *conf, const char *config_path, const char *db_path,
 	    "webhook %s", d.conf->poll_interval, d.conf->scan_interval,
 	    d.conf->nscan_paths, d.conf->nscan_paths == 1 ? "" : "s",
 	    deliver_enabled(d.deliver) ? "on" : "off");
-	daemon_start_scan(&d);
 	deliver_kick(d.deliver);	/* what an earlier run left pending */
-	uv_run(&d.loop, UV_RUN_DEFAULT);
+	daemon_start_scan(&d);
+	d.in_run = 1;
+	if (!d.done_early)
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+	d.in_run = 0;
 	d.exit_status = DAEMON_EXIT_CLEAN;
 out:
 	if (d.loop_open) {

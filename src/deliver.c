@@ -193,6 +193,16 @@ deliver_timer_cb(uv_timer_t *t)
 	deliver_next(t->data);
 }
 
+/* The database refused: try again after the first backoff step. */
+static void
+deliver_wait(struct deliver *dv)
+{
+	uv_timer_start(&dv->timer, deliver_timer_cb, DELIVER_BACKOFF_S * 1000,
+	    0);
+	if (dv->idle != NULL)
+		dv->idle(dv, dv->idle_arg);
+}
+
 /* Nothing due now: sleep until the next retry, tell the idle callback. */
 static void
 deliver_sleep(struct deliver *dv, time_t now)
@@ -258,10 +268,10 @@ deliver_retryable(const struct http_response *res)
 	    (res->status >= 500 && res->status <= 599));
 }
 
-/* Record a failed attempt: retry later, or dead. */
-static void
+/* Record a failed attempt: retry later, or dead; -1 if not recorded. */
+static int
 deliver_failed(struct deliver *dv, const struct http_response *res,
-    time_t now)
+    time_t now, char **why)
 {
 	struct outbox_event	*ev = dv->cur;
 	time_t			 next, ra;
@@ -290,9 +300,9 @@ deliver_failed(struct deliver *dv, const struct http_response *res,
 	dead = !deliver_retryable(res) || attempts >= dv->max_attempts ||
 	    now - ev->created >= dv->max_age;
 	if (outbox_failed(dv->store, ev->id, res->error == HTTP_OK ?
-	    res->status : -1, error, now, next, dead, &cause) != 0) {
-		log_warnx("webhook: %s", cause);
-		free(cause);
+	    res->status : -1, error, now, next, dead, why) != 0) {
+		free(error);
+		return (-1);
 	}
 	if (dead) {
 		dv->stats.dead++;
@@ -306,6 +316,7 @@ deliver_failed(struct deliver *dv, const struct http_response *res,
 		    (long long)(next - now));
 	}
 	free(error);
+	return (0);
 }
 
 static void
@@ -323,20 +334,29 @@ deliver_done(struct http_response *res, void *arg)
 			deliver_closed((uv_handle_t *)&dv->timer);
 		return;
 	}
-	if (res->error == HTTP_OK && res->status >= 200 && res->status <= 299) {
+	/* A 2xx whose body is over the cap was still accepted. */
+	if ((res->error == HTTP_OK || res->error == HTTP_ERR_TOO_LARGE) &&
+	    res->status >= 200 && res->status <= 299) {
 		if (outbox_delivered(dv->store, dv->cur->id, res->status, now,
-		    &cause) != 0) {
-			log_warnx("webhook: %s", cause);
-			free(cause);
-		}
+		    &cause) != 0)
+			goto unrecorded;
 		dv->stats.delivered++;
 		log_info("webhook: event %s (%s) delivered (HTTP %ld)",
 		    dv->cur->uid, dv->cur->type, res->status);
-	} else if (res->error != HTTP_ERR_CANCELLED)
-		deliver_failed(dv, res, now);
+	} else if (res->error != HTTP_ERR_CANCELLED &&
+	    deliver_failed(dv, res, now, &cause) != 0)
+		goto unrecorded;
 	outbox_events_free(dv->cur, 1);
 	dv->cur = NULL;
 	deliver_next(dv);
+	return;
+unrecorded:
+	/* Sending again now would only repeat it: wait. */
+	log_warnx("webhook: event %s: %s", dv->cur->uid, cause);
+	free(cause);
+	outbox_events_free(dv->cur, 1);
+	dv->cur = NULL;
+	deliver_wait(dv);
 }
 
 /* The request for ev: rendered, signed; NULL and *cause if it cannot be. */
@@ -376,8 +396,9 @@ deliver_next(struct deliver *dv)
 	struct outbox_event	*ev = NULL;
 	struct http_request	*req;
 	size_t			 n = 0;
-	char			*cause = NULL;
+	char			*cause = NULL, *why = NULL;
 	time_t			 now = time(NULL);
+	int			 rc;
 
 	if (dv->freed || dv->inflight || dv->url == NULL)
 		return;
@@ -386,6 +407,7 @@ deliver_next(struct deliver *dv)
 		if (outbox_due(dv->store, now, 1, &ev, &n, &cause) != 0) {
 			log_warnx("webhook: %s", cause);
 			free(cause);
+			deliver_wait(dv);
 			return;
 		}
 		if (n == 0) {
@@ -397,12 +419,17 @@ deliver_next(struct deliver *dv)
 			break;
 		/* Our own event does not render: it never will. */
 		log_warnx("webhook: event %s: %s", ev->uid, cause);
-		if (outbox_failed(dv->store, ev->id, -1, cause, now, now, 1,
-		    &cause) != 0)
-			log_warnx("webhook: %s", cause);
+		rc = outbox_failed(dv->store, ev->id, -1, cause, now, now, 1,
+		    &why);
 		free(cause);
 		cause = NULL;
 		outbox_events_free(ev, n);
+		if (rc != 0) {
+			log_warnx("webhook: %s", why);
+			free(why);
+			deliver_wait(dv);
+			return;
+		}
 	}
 	dv->cur = ev;
 	dv->inflight = 1;

@@ -69,10 +69,66 @@ event_time(time_t t)
 	return (json_string(buf));
 }
 
+/* The length of the valid UTF-8 sequence at s, 0 if there is none. */
+static size_t
+event_utf8(const unsigned char *s)
+{
+	size_t	 n, i;
+
+	if (s[0] < 0x80)
+		return (1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+	}
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) ||
+	    (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) ||
+	    (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+		return (0);		/* overlong, surrogate, too big */
+	return (n);
+}
+
+/*
+ * A JSON string of s; bytes that are not UTF-8 (a file name in Latin-1)
+ * become '?', so the field is never dropped (json_string refuses them).
+ */
 static json_t *
 event_str(const char *s)
 {
-	return (s != NULL ? json_string(s) : json_null());
+	const unsigned char	*p = (const unsigned char *)s;
+	json_t			*j;
+	char			*copy;
+	size_t			 i = 0, n, len;
+
+	if (s == NULL)
+		return (json_null());
+	j = json_string(s);
+	if (j != NULL)
+		return (j);
+	len = strlen(s);
+	copy = xmalloc(len + 1);
+	while (i < len) {
+		n = event_utf8(p + i);
+		if (n == 0) {
+			copy[i++] = '?';
+			continue;
+		}
+		memcpy(copy + i, s + i, n);
+		i += n;
+	}
+	copy[len] = '\0';
+	j = json_string(copy);
+	free(copy);
+	return (j != NULL ? j : json_string("?"));
 }
 
 /* The envelope around data (taken), as text. */
@@ -152,7 +208,7 @@ event_finding_data(const struct finding *f, const char *fingerprint)
 	ev = json_object();
 	for (i = 0; i < f->nevidence; i++)
 		json_object_set_new(ev, f->evidence[i].key,
-		    event_str(f->evidence[i].value));
+		    event_str(f->evidence[i].value));	/* keys are ours */
 	json_object_set_new(d, "evidence", ev);
 	s = json_dumps(d, EVENT_DUMP);
 	json_decref(d);

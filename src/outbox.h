@@ -64,7 +64,10 @@ int	 outbox_failed(struct store *, int64_t id, long status,
 /* The events in the states of mask, oldest first. */
 int	 outbox_list(struct store *, int mask, struct outbox_event **,
 	     size_t *, char **cause);
-/* Requeue every dead event (attempts from zero, due now); *n counts. */
+/*
+ * Requeue every dead event (attempts from zero, due now, and max_age
+ * counted from now); *n counts.
+ */
 int	 outbox_retry(struct store *, time_t now, size_t *n, char **cause);
 void	 outbox_events_free(struct outbox_event *, size_t);
 const char *outbox_state_name(enum outbox_state);

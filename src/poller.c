@@ -634,6 +634,15 @@ poller_run(struct poller *p, const struct poller_env *env, char **cause)
 	return (0);
 }
 
+void
+poller_cancel(struct poller *p)
+{
+	size_t	 i;
+
+	for (i = 0; p != NULL && i < p->nregs; i++)
+		registry_cancel(p->regs[i]);
+}
+
 const struct poller_target *
 poller_targets(const struct poller *p, size_t *n)
 {

@@ -125,6 +125,12 @@ int		 poller_start(struct poller *, const struct poller_env *,
 int		 poller_run(struct poller *, const struct poller_env *,
 		     char **cause);
 
+/*
+ * Stop a running poll: every request fails as cancelled (retries waiting
+ * on their timers too), so done runs soon, from the loop.
+ */
+void		 poller_cancel(struct poller *);
+
 const struct poller_target *poller_targets(const struct poller *,
 		     size_t *);
 const struct poller_repo *poller_repos(const struct poller *, size_t *);

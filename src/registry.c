@@ -1159,6 +1159,14 @@ registry_sweep(struct registry *reg)
 	}
 }
 
+void
+registry_cancel(struct registry *reg)
+{
+	if (reg->unreachable == NULL)
+		xasprintf(&reg->unreachable, "%s: cancelled", reg->name);
+	registry_sweep(reg);
+}
+
 /*
  * The registry cannot be reached: req (whose attempt just failed) and
  * every other request of the object, now or later, fail with one message.

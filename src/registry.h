@@ -116,6 +116,12 @@ struct registry	*registry_create(uv_loop_t *, struct http *, struct auth *,
  * drained them); NULL is a no-op.
  */
 void		 registry_free(struct registry *);
+/*
+ * Fail every operation of the registry, now and later, with "cancelled":
+ * those waiting for a retry or for the gate at once, those in flight when
+ * their transfer is cancelled (http_free, or here).  For a stop.
+ */
+void		 registry_cancel(struct registry *);
 const char	*registry_name(const struct registry *);
 /* The base URL requests go to, without a trailing slash. */
 const char	*registry_base(const struct registry *);

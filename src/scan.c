@@ -1,5 +1,7 @@
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,4 +192,48 @@ scan_buffer(struct scan_result *sr, const char *relpath, enum scan_kind kind,
 		scan_dockerfile(sr, relpath, buf, len);
 	else if (kind != SCAN_NONE)
 		scan_yaml(sr, relpath, kind, buf, len);
+}
+
+/* path under root, as the user would type it from here: "svc/Dockerfile". */
+static char *
+scan_join(const char *root, int isdir, const char *path)
+{
+	size_t	 n = strlen(root);
+	char	*s;
+
+	if (!isdir)
+		return (xstrdup(root));
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 1 && root[0] == '.')
+		return (xstrdup(path));
+	xasprintf(&s, "%.*s/%s", (int)n, root, path);
+	return (s);
+}
+
+/*
+ * With several roots, a path relative to its own root is ambiguous (two
+ * roots may each hold a Dockerfile), so the entries found under root are
+ * named from the current directory instead.
+ */
+void
+scan_result_prefix(struct scan_result *sr, size_t r0, size_t s0,
+    const char *root)
+{
+	struct stat	 sb;
+	size_t		 i;
+	char		*p;
+	int		 isdir;
+
+	isdir = stat(root, &sb) == 0 && S_ISDIR(sb.st_mode);
+	for (i = r0; i < sr->nrefs; i++) {
+		p = scan_join(root, isdir, sr->refs[i].file);
+		free(sr->refs[i].file);
+		sr->refs[i].file = p;
+	}
+	for (i = s0; i < sr->nskips; i++) {
+		p = scan_join(root, isdir, sr->skips[i].path);
+		free(sr->skips[i].path);
+		sr->skips[i].path = p;
+	}
 }

@@ -48,6 +48,14 @@ struct scan_result {
 void		 scan_result_init(struct scan_result *);
 void		 scan_result_free(struct scan_result *);
 /*
+ * Name the references and skips from index r0 and s0 on (those found
+ * under root) from the current directory instead of relative to root:
+ * "root/svc/Dockerfile".  For several roots, whose relative paths could
+ * be the same.
+ */
+void		 scan_result_prefix(struct scan_result *, size_t r0, size_t s0,
+		     const char *root);
+/*
  * Add a reference found at file:line:column.  value is the text after
  * substitution, or NULL when a variable could not be resolved (problem
  * then says which).  The strings are copied.

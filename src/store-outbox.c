@@ -62,9 +62,10 @@ static const char *outbox_sql[OSQL_COUNT] = {
 	    "SELECT " OUTBOX_COLS " FROM outbox WHERE "
 	    "(?1 & 1 AND state = 'pending') OR (?1 & 2 AND state = 'dead') OR "
 	    "(?1 & 4 AND state = 'delivered') ORDER BY id",
+	/* The age limit counts from the requeue (created_at). */
 	[OSQL_RETRY] =
-	    "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?1 "
-	    "WHERE state = 'dead'",
+	    "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?1, "
+	    "created_at = ?1 WHERE state = 'dead'",
 	[OSQL_FINDING_GET] =
 	    "SELECT resolved_at IS NULL FROM finding WHERE fingerprint = ?1",
 	[OSQL_FINDING_OPEN] =
@@ -118,6 +119,15 @@ outbox_state_parse(const char *s)
 	return (OUTBOX_DEAD);
 }
 
+/* A text column, "" for NULL. */
+static char *
+outbox_text(sqlite3_stmt *st, int col)
+{
+	char	*s = store_column_text(st, col);
+
+	return (s != NULL ? s : xstrdup(""));
+}
+
 static void
 outbox_event_read(sqlite3_stmt *st, struct outbox_event *e)
 {
@@ -125,10 +135,11 @@ outbox_event_read(sqlite3_stmt *st, struct outbox_event *e)
 
 	memset(e, 0, sizeof *e);
 	e->id = sqlite3_column_int64(st, 0);
-	e->uid = store_column_text(st, 1);
-	e->type = store_column_text(st, 2);
-	e->subject = store_column_text(st, 3);
-	e->body = store_column_text(st, 4);
+	/* NOT NULL in the schema; a damaged file still gets strings. */
+	e->uid = outbox_text(st, 1);
+	e->type = outbox_text(st, 2);
+	e->subject = outbox_text(st, 3);
+	e->body = outbox_text(st, 4);
 	e->created = (time_t)sqlite3_column_int64(st, 5);
 	state = sqlite3_column_text(st, 6);
 	e->state = outbox_state_parse((const char *)state);

@@ -29,6 +29,7 @@
 
 #include "event.h"
 #include "outbox.h"
+#include "rules.h"
 #include "store.h"
 #include "store-int.h"
 #include "xmalloc.h"
@@ -1003,6 +1004,37 @@ test_event_new_id(void **state)
 	}
 }
 
+/* Bytes that are not UTF-8 (a Latin-1 file name) become '?', never drop
+ * the field; valid UTF-8 stays as it is. */
+static void
+test_event_not_utf8(void **state)
+{
+	struct finding	 f;
+	json_error_t	 err;
+	json_t		*d;
+	char		*data;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.rule = RULE_LATEST;
+	f.severity = SEV_ERROR;
+	f.file = (char *)"caf\xe9/Dockerfile";
+	f.line = 1;
+	f.text = (char *)"alpine:latest";
+	f.message = (char *)"caf\xc3\xa9 \xed\xa0\x80 \xf8 ok";
+	data = event_finding_data(&f, "ff");
+	d = json_loads(data, 0, &err);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "file")),
+	    "caf?/Dockerfile");
+	assert_string_equal(json_string_value(json_object_get(d, "message")),
+	    "caf\xc3\xa9 ??? ? ok");
+	assert_string_equal(json_string_value(json_object_get(d, "image")),
+	    "alpine:latest");
+	json_decref(d);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -1017,6 +1049,7 @@ main(void)
 		T(test_outbox_findings_atomic),
 		cmocka_unit_test(test_event_fingerprint),
 		cmocka_unit_test(test_event_new_id),
+		cmocka_unit_test(test_event_not_utf8),
 	};
 #undef T
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -122,5 +122,48 @@ wait_for "$TMP/notify.log" '^STOPPING=1$' 2 && ok || fail "no STOPPING=1"
 sqlite3 "$TMP/h.db" 'PRAGMA integrity_check' >"$TMP/ic" 2>&1
 [ "$(cat "$TMP/ic")" = ok ] && ok || fail "integrity_check: $(cat "$TMP/ic")"
 
-[ "$failures" -eq 0 ] || sed 's/^/    daemon: /' "$TMP/daemon.log" >&2
+# SIGTERM while a poll waits to retry (a 503 with Retry-After: 60): the
+# wait is cancelled with the transfers, the exit is prompt.
+$R fault "$TMP/reg" --path /manifests/ --status 503 --times -1 \
+    --header 'Retry-After: 60' >/dev/null
+"$TAGDRIFT" -c "$TMP/t.conf" --db "$TMP/h.db" daemon 2>"$TMP/daemon2.log" &
+dpid=$!
+wait_for "$TMP/reg/requests.log" '^HEAD /v2/library/node/manifests/20 503' &&
+	ok || fail "the poll did not meet the 503"
+sleep 0.5
+kill -TERM "$dpid"
+n=50
+while kill -0 "$dpid" 2>/dev/null && [ "$n" -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+if kill -0 "$dpid" 2>/dev/null; then
+	fail "still waiting to retry 5 s after SIGTERM"
+else
+	wait "$dpid" && ok || fail "exit status $? after SIGTERM in a retry wait"
+fi
+dpid=
+$R fault "$TMP/reg" --clear >/dev/null
+
+# --once when the database stays locked past the busy timeout: the poll
+# fails, the cycle ends, nothing hangs.
+/usr/bin/python3 - "$TMP/h.db" <<'EOF2' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+time.sleep(12)
+EOF2
+kpid=$!
+sleep 1
+timeout 30 "$TAGDRIFT" -c "$TMP/t.conf" --db "$TMP/h.db" daemon --once \
+    2>"$TMP/daemon3.log"
+st=$?
+kill "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+[ "$st" -ne 124 ] && ok || fail "--once hung on a locked database"
+grep -q 'database is locked' "$TMP/daemon3.log" && ok ||
+	fail "the locked database was not reported"
+
+[ "$failures" -eq 0 ] || sed 's/^/    daemon: /' "$TMP/daemon.log" \
+    "$TMP/daemon2.log" "$TMP/daemon3.log" >&2 2>/dev/null
 finish

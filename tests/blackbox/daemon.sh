@@ -130,6 +130,41 @@ expect_jq "$TMP/r3.json" "[.[] | .body | fromjson |
     [[\"finding.opened\", \"outdated\"]]" \
     "and the pin to 20 is now outdated"
 
+# No scan paths (an empty --scan list is the config's; here a config
+# without [daemon] scan): the poll's own tag.moved still goes out.
+n=$(count)
+sed '/^\[daemon\]/,/^scan =/d' "$TMP/t.conf" >"$TMP/noscan.conf"
+"$TAGDRIFT" -c "$TMP/noscan.conf" --db "$TMP/noscan.db" daemon --once \
+    >>"$TMP/daemon.log" 2>&1
+$R push "$ADDR" library/node:20 --seed 7 >/dev/null
+"$TAGDRIFT" -c "$TMP/noscan.conf" --db "$TMP/noscan.db" daemon --once \
+    >>"$TMP/daemon.log" 2>&1
+received ".[$n:]" >"$TMP/noscan.json"
+expect_jq "$TMP/noscan.json" '[.[] | .body | fromjson | .type] ==
+    ["tag.moved"]' "tag.moved delivered without a scan"
+
+# Two scan roots holding the same relative path: two findings, told apart.
+n=$(count)
+mkdir -p "$TMP/r1" "$TMP/r2"
+printf 'FROM %s:latest\n' "$IMG" >"$TMP/r1/Dockerfile"
+printf 'FROM %s:latest\n' "$IMG" >"$TMP/r2/Dockerfile"
+"$TAGDRIFT" -c "$TMP/t.conf" --db "$TMP/roots.db" daemon --once \
+    --scan "$TMP/r1" --scan "$TMP/r2" >>"$TMP/daemon.log" 2>&1
+received ".[$n:]" >"$TMP/roots.json"
+expect_jq "$TMP/roots.json" "[.[] | .body | fromjson |
+    select(.data.rule == \"latest\") | .data.file] | sort ==
+    [\"$TMP/r1/Dockerfile\", \"$TMP/r2/Dockerfile\"]" \
+    "one latest finding per root"
+n=$(count)
+printf 'FROM %s:20\n' "$IMG" >"$TMP/r1/Dockerfile"
+"$TAGDRIFT" -c "$TMP/t.conf" --db "$TMP/roots.db" daemon --once \
+    --scan "$TMP/r1" --scan "$TMP/r2" >>"$TMP/daemon.log" 2>&1
+received ".[$n:]" >"$TMP/roots2.json"
+expect_jq "$TMP/roots2.json" "[.[] | .body | fromjson |
+    select(.data.rule == \"latest\") | [.type, .data.file]] ==
+    [[\"finding.resolved\", \"$TMP/r1/Dockerfile\"]]" \
+    "fixing one root resolves only its finding"
+
 # The other formats, on a fresh database with the re-push to tell.
 for fmt in slack cloudevents; do
 	n=$(count)
