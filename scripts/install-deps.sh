@@ -9,7 +9,7 @@ build-essential autoconf automake libtool pkg-config
 libuv1-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libyaml-dev
 libinih-dev libssl-dev libsystemd-dev libcmocka-dev
 clang libclang-rt-14-dev
-python3 python3-jsonschema jq openssl curl procps strace
+python3 python3-jsonschema jq openssl curl procps strace gdb
 docker-registry skopeo faketime ripgrep sqlite3 systemd
 time hyperfine
 "

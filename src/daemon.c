@@ -332,6 +332,8 @@ daemon_poll_done(struct poller *p, void *arg)
 	/* The poll's own events (tag.moved, tag.added), with or without a
 	 * scan to judge. */
 	deliver_kick(d->deliver);
+	/* Idle until the next cycle: the page cache need not stay. */
+	store_release_memory(d->store);
 	daemon_swap_conf(d);
 	daemon_maybe_done(d);
 }

@@ -627,8 +627,14 @@ store_setup(struct store *s, char **cause)
 			    mode == NULL ? "unknown" : mode);
 		sqlite3_finalize(st);
 	}
+	/*
+	 * A page cache of 512 KiB (SQLite's default is 2 MiB): the hot part
+	 * of a history is small, and a daemon's memory must not follow the
+	 * size of its file.
+	 */
 	if (store_exec(s, "PRAGMA foreign_keys = ON", cause) == -1 ||
-	    store_exec(s, "PRAGMA synchronous = NORMAL", cause) == -1)
+	    store_exec(s, "PRAGMA synchronous = NORMAL", cause) == -1 ||
+	    store_exec(s, "PRAGMA cache_size = -512", cause) == -1)
 		return (-1);
 	if (version < newest && (s->flags & STORE_READONLY)) {
 		if (version == 0)
@@ -717,6 +723,13 @@ int
 store_schema(const struct store *s)
 {
 	return (s->schema);
+}
+
+void
+store_release_memory(struct store *s)
+{
+	if (s != NULL)
+		sqlite3_db_release_memory(s->db);
 }
 
 int

@@ -120,6 +120,12 @@ const char *store_path(const struct store *);
 /* The schema version of the open database. */
 int	 store_schema(const struct store *);
 /*
+ * Hand back the page cache to the allocator (the file stays in the
+ * kernel's cache): between a daemon's cycles, so a growing history does
+ * not grow the process.
+ */
+void	 store_release_memory(struct store *);
+/*
  * A full integrity check (PRAGMA quick_check): it reads every page, so
  * store_open does not run it.
  */
