@@ -490,7 +490,14 @@ ref_familiar_name(const struct ref *r)
 	}
 	path = ref_hub_path(r);
 	short_name = path + REF_OFFICIAL_LEN;
-	if (strncmp(path, REF_OFFICIAL, REF_OFFICIAL_LEN) == 0 &&
+	if (strlen(path) > REF_PATH_MAX)
+		/*
+		 * registry-1.docker.io/<248+ chars>: on Hub it is library/...,
+		 * too long for a name, so it keeps the registry it was
+		 * written with (found by fuzz_ref).
+		 */
+		xasprintf(&s, "%s/%s", r->registry, r->repository);
+	else if (strncmp(path, REF_OFFICIAL, REF_OFFICIAL_LEN) == 0 &&
 	    strchr(short_name, '/') == NULL && !ref_is_hex64(short_name))
 		s = xstrdup(short_name);
 	else if (ref_first_is_domain(path, strcspn(path, "/")))

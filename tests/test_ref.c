@@ -160,6 +160,11 @@ test_ref_must_parse(const char *s, struct ref *r)
 	assert_null(cause);
 }
 
+#define LONG50	"nginx444444444444444444444444444444444444444444444"
+#define LONG247	LONG50 LONG50 LONG50 LONG50 \
+	"nginx444444444444444444444444444444444444444444"
+#define LONG250	LONG247 "-er"
+
 static void
 test_ref_familiar_name(void **state)
 {
@@ -188,6 +193,10 @@ test_ref_familiar_name(void **state)
 		{ "docker.io/foo.bar/app", "docker.io/foo.bar/app" },
 		/* A bare 64-hex name would parse as an image ID. */
 		{ "docker.io/" TESTLIB_H64, "library/" TESTLIB_H64 },
+		/* 250 characters: library/ would pass the 255 limit. */
+		{ "registry-1.docker.io/" LONG250, "registry-1.docker.io/"
+		    LONG250 },
+		{ "registry-1.docker.io/" LONG247, LONG247 },
 	};
 	struct ref	 r, again;
 	size_t		 i;
