@@ -113,6 +113,20 @@ expect_jq "$TMP/out" 'all(.[]; .state == "delivered" and .attempts == 1)' \
     "every event delivered at the first attempt"
 expect_jq "$TMP/out" "length == $n" "the outbox holds what was sent"
 
+# A 2xx with a body over the deliverer's 64 KiB cap still delivers (once).
+n=$(count)
+$W mode "$TMP/wh" status 200 --count 1 --body-bytes 100000 >/dev/null
+$R push "$ADDR" library/node:20 --seed 8 >/dev/null
+cycle && ok || fail "cycle with a big answer failed"
+received ".[$n:]" >"$TMP/big.json"
+expect_jq "$TMP/big.json" '[.[] | .body | fromjson | .type] == ["tag.moved",
+    "finding.opened"]' "a big 200 counts as delivered, nothing resent"
+expect_status 0 "$TAGDRIFT" --db "$TMP/h.db" outbox --format json
+expect_jq "$TMP/out" 'length == 0' "nothing pending after the big 200"
+printf 'FROM %s:20@%s\n' "$IMG" "$($R digest "$ADDR" library/node:20)" \
+    >"$TMP/tree/Dockerfile"
+cycle && ok || fail "cycle after the fix failed"
+
 # A newer release of the watched family: tag.added, once.
 n=$(count)
 $R push "$ADDR" library/node:22 --seed 3 >/dev/null

@@ -18,11 +18,12 @@ Commands (DIR is the receiver's own directory):
       \\r\\n, is not part of the secret). Refuses to start twice on a DIR.
 
   webhook.py mode DIR ok
-  webhook.py mode DIR status N [--count K] [--retry-after S]
+  webhook.py mode DIR status N [--count K] [--retry-after S] [--body-bytes B]
   webhook.py mode DIR hang [--count K]
   webhook.py mode DIR close [--count K]
       Changes how the next requests are answered: ok (200, the default);
-      status N (answer N, with Retry-After: S when given); hang (read the
+      status N (answer N, with Retry-After: S when given, the body padded
+      to B bytes with --body-bytes); hang (read the
       request, record it, never answer; the connection stays open until
       the client gives up or the receiver stops); close (read the request,
       record it, close the connection without a response). With --count K
@@ -154,6 +155,7 @@ class Behaviour:
         self.status = 200
         self.count = -1         # requests left in this mode; -1: no limit
         self.retry_after = None
+        self.body_bytes = 0
 
     def set(self, c):
         with self.lock:
@@ -161,15 +163,17 @@ class Behaviour:
             self.status = int(c.get("status") or 200)
             self.count = int(c.get("count", -1))
             self.retry_after = c.get("retry_after")
+            self.body_bytes = int(c.get("body_bytes") or 0)
 
     def take(self):
-        """The (mode, status, retry_after) for one request."""
+        """The (mode, status, retry_after, body_bytes) for one request."""
         with self.lock:
             if self.mode == "ok" or self.count == 0:
-                return "ok", 200, None
+                return "ok", 200, None, 0
             if self.count > 0:
                 self.count -= 1
-            return self.mode, self.status, self.retry_after
+            return (self.mode, self.status, self.retry_after,
+                    self.body_bytes)
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -238,8 +242,10 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             st.received.write(line + "\n")
             st.received.flush()
 
-    def answer(self, status, extra=None):
+    def answer(self, status, extra=None, body_bytes=0):
         body = json.dumps({"status": status}).encode() + b"\n"
+        if body_bytes > len(body):
+            body += b" " * (body_bytes - len(body))
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -267,7 +273,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             self.record(None, 413, "answered")
             self.close_connection = True
             return self.answer(413)
-        mode, status, retry_after = self.server.state.behaviour.take()
+        mode, status, retry_after, body_bytes = \
+            self.server.state.behaviour.take()
         if mode == "hang":
             self.record(body, None, "hang")
             return self.hang()
@@ -279,7 +286,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         if mode == "status" and retry_after is not None:
             extra["Retry-After"] = str(retry_after)
         self.record(body, status, "answered")
-        return self.answer(status, extra)
+        return self.answer(status, extra, body_bytes)
 
     def not_allowed(self):
         self.answer(405, {"Allow": "POST"})
@@ -478,11 +485,14 @@ def cmd_mode(args):
         die("only mode status takes a status code")
     if args.retry_after is not None and args.mode != "status":
         die("--retry-after goes with mode status")
+    if args.body_bytes is not None and args.mode != "status":
+        die("--body-bytes goes with mode status")
     if args.count is not None and args.count < 1:
         die("--count must be 1 or more")
     return control(d, mode=args.mode, status=args.status,
                    count=args.count if args.count is not None else -1,
-                   retry_after=args.retry_after)
+                   retry_after=args.retry_after,
+                   body_bytes=args.body_bytes or 0)
 
 
 def cmd_down(args):
@@ -552,6 +562,8 @@ def main(argv):
     s.add_argument("--count", type=int,
                    help="only the next K requests, then ok")
     s.add_argument("--retry-after", help="Retry-After value (status mode)")
+    s.add_argument("--body-bytes", type=int,
+                   help="pad the answer's body to B bytes (status mode)")
     s.set_defaults(fn=cmd_mode)
 
     s = sub.add_parser("down", help="close the listening socket")
