@@ -26,6 +26,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "store.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define REPO	"docker.io/library/node"
@@ -152,19 +153,13 @@ static void
 tags_file_at(struct fixture *fx, const char *repo, const char *name,
     time_t when, ...)
 {
-	const char	*dir = getenv("TESTDATA"), *extra;
-	char		*path, *cause = NULL, line[512], **tags = NULL;
+	const char	*extra;
+	char		*cause = NULL, line[512], **tags = NULL;
 	size_t		 n = 0, i;
 	va_list		 ap;
 	FILE		*f;
 
-	if (dir == NULL)
-		fail_msg("TESTDATA is not set");
-	xasprintf(&path, "%s/version-families/%s.tags", dir, name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	free(path);
+	f = testlib_open(NULL, "version-families/%s.tags", name);
 	while (fgets(line, sizeof line, f) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '\0')
