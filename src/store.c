@@ -277,57 +277,28 @@ store_vstmt(struct store *s, enum store_sql which, char **cause,
 	    fmt, ap));
 }
 
-sqlite3_stmt *
-store_ext_stmt(struct store *s, int slot, const char *sql, char **cause,
-    const char *fmt, ...)
+/* The extension slot's statement pointer; a bad slot is a bug. */
+static sqlite3_stmt **
+store_ext_slot(struct store *s, int slot)
 {
-	sqlite3_stmt	*st;
-	va_list		 ap;
-
 	if (slot < 0 || slot >= STORE_MAX_EXT)
 		fatalx("%s: slot %d", __func__, slot);
-	va_start(ap, fmt);
-	st = store_vprepare(s, &s->ext[slot], sql, cause, fmt, ap);
-	va_end(ap);
-	return (st);
+	return (&s->ext[slot]);
 }
 
-int
-store_ext_run(struct store *s, int slot, const char *sql, char **cause,
-    const char *fmt, ...)
+/*
+ * Prepare and bind (store_vprepare), step once and keep the first
+ * column of a row in *v (may be NULL): 1 a row, 0 none, -1 error.  The
+ * one runner behind store_run, store_int and their ext_ twins.
+ */
+static int
+store_vint(struct store *s, sqlite3_stmt **slot, const char *sql,
+    int64_t *v, char **cause, const char *fmt, va_list ap)
 {
 	sqlite3_stmt	*st;
-	va_list		 ap;
 	int		 rc;
 
-	if (slot < 0 || slot >= STORE_MAX_EXT)
-		fatalx("%s: slot %d", __func__, slot);
-	va_start(ap, fmt);
-	st = store_vprepare(s, &s->ext[slot], sql, cause, fmt, ap);
-	va_end(ap);
-	if (st == NULL)
-		return (-1);
-	rc = store_step(s, st, cause);
-	if (rc == 1) {
-		store_done(st);
-		rc = 0;
-	}
-	return (rc);
-}
-
-int
-store_ext_int(struct store *s, int slot, const char *sql, int64_t *v,
-    char **cause, const char *fmt, ...)
-{
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int		 rc;
-
-	if (slot < 0 || slot >= STORE_MAX_EXT)
-		fatalx("%s: slot %d", __func__, slot);
-	va_start(ap, fmt);
-	st = store_vprepare(s, &s->ext[slot], sql, cause, fmt, ap);
-	va_end(ap);
+	st = store_vprepare(s, slot, sql, cause, fmt, ap);
 	if (st == NULL)
 		return (-1);
 	rc = store_step(s, st, cause);
@@ -336,6 +307,45 @@ store_ext_int(struct store *s, int slot, const char *sql, int64_t *v,
 			*v = sqlite3_column_int64(st, 0);
 		store_done(st);
 	}
+	return (rc);
+}
+
+sqlite3_stmt *
+store_ext_stmt(struct store *s, int slot, const char *sql, char **cause,
+    const char *fmt, ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	st = store_vprepare(s, store_ext_slot(s, slot), sql, cause, fmt, ap);
+	va_end(ap);
+	return (st);
+}
+
+int
+store_ext_run(struct store *s, int slot, const char *sql, char **cause,
+    const char *fmt, ...)
+{
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, fmt);
+	rc = store_vint(s, store_ext_slot(s, slot), sql, NULL, cause, fmt, ap);
+	va_end(ap);
+	return (rc == 1 ? 0 : rc);
+}
+
+int
+store_ext_int(struct store *s, int slot, const char *sql, int64_t *v,
+    char **cause, const char *fmt, ...)
+{
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, fmt);
+	rc = store_vint(s, store_ext_slot(s, slot), sql, v, cause, fmt, ap);
+	va_end(ap);
 	return (rc);
 }
 
@@ -378,21 +388,14 @@ static int
 store_run(struct store *s, enum store_sql which, char **cause,
     const char *fmt, ...)
 {
-	sqlite3_stmt	*st;
 	va_list		 ap;
 	int		 rc;
 
 	va_start(ap, fmt);
-	st = store_vstmt(s, which, cause, fmt, ap);
+	rc = store_vint(s, &s->stmt[which], store_sql[which], NULL, cause,
+	    fmt, ap);
 	va_end(ap);
-	if (st == NULL)
-		return (-1);
-	rc = store_step(s, st, cause);
-	if (rc == 1) {
-		store_done(st);
-		rc = 0;
-	}
-	return (rc);
+	return (rc == 1 ? 0 : rc);
 }
 
 /* Run a lookup of one integer: 1 found, 0 not, -1 error. */
@@ -400,21 +403,13 @@ static int
 store_int(struct store *s, enum store_sql which, int64_t *v, char **cause,
     const char *fmt, ...)
 {
-	sqlite3_stmt	*st;
 	va_list		 ap;
 	int		 rc;
 
 	va_start(ap, fmt);
-	st = store_vstmt(s, which, cause, fmt, ap);
+	rc = store_vint(s, &s->stmt[which], store_sql[which], v, cause, fmt,
+	    ap);
 	va_end(ap);
-	if (st == NULL)
-		return (-1);
-	rc = store_step(s, st, cause);
-	if (rc == 1) {
-		if (v != NULL)
-			*v = sqlite3_column_int64(st, 0);
-		store_done(st);
-	}
 	return (rc);
 }
 
