@@ -10,7 +10,6 @@
 
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,24 +58,15 @@ struct fixture {
 };
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path));
-}
-
-static int
 setup(void **state)
 {
 	struct fixture	*fx;
-	char		 tmpl[] = "/tmp/test_rules_registry.XXXXXX";
 	char		*path, *cause = NULL;
 
 	fx = xcalloc(1, sizeof *fx);
-	if (mkdtemp(tmpl) == NULL)
+	fx->dir = testlib_tmpdir("test_rules_registry");
+	if (fx->dir == NULL)
 		return (-1);
-	fx->dir = xstrdup(tmpl);
 	xasprintf(&path, "%s/history.db", fx->dir);
 	if (store_open(path, 0, 0, &fx->store, &cause) != 0) {
 		print_error("store_open: %s\n", cause);
@@ -101,7 +91,7 @@ teardown(void **state)
 	scan_result_free(&fx->sr);
 	config_free(fx->conf);
 	store_close(fx->store);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_rmtree(fx->dir);
 	free(fx->dir);
 	free(fx);
 	return (0);

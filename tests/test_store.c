@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define REPO	"docker.io/library/node"
@@ -41,28 +41,16 @@ static char	*td;		/* the temporary directory of the test */
 static int
 setup(void **state)
 {
-	char	 tmpl[] = "/tmp/test_store.XXXXXX";
-
 	(void)state;
-	if (mkdtemp(tmpl) == NULL)
-		return (-1);
-	td = xstrdup(tmpl);
-	return (0);
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path));
+	td = testlib_tmpdir("test_store");
+	return (td != NULL ? 0 : -1);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	nftw(td, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_rmtree(td);
 	free(td);
 	td = NULL;
 	return (0);

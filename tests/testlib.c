@@ -5,6 +5,11 @@
  */
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <unistd.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -300,4 +305,33 @@ testlib_read_text(const char *path)
 	s[n] = '\0';
 	free(p);
 	return (s);
+}
+
+char *
+testlib_tmpdir(const char *name)
+{
+	char	*tmpl;
+
+	xasprintf(&tmpl, "/tmp/%s.XXXXXX", name);
+	if (mkdtemp(tmpl) == NULL) {
+		free(tmpl);
+		return (NULL);
+	}
+	return (tmpl);
+}
+
+static int
+testlib_rm_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *f)
+{
+	(void)sb;
+	(void)f;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path));
+}
+
+void
+testlib_rmtree(const char *dir)
+{
+	if (dir != NULL)
+		nftw(dir, testlib_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -47,4 +47,11 @@ char		*testlib_line(FILE *, char **, size_t *, size_t *);
 char		*testlib_read_file(const char *, size_t *);
 char		*testlib_read_text(const char *);
 
+/*
+ * A new directory /tmp/NAME.XXXXXX (the caller frees the path), NULL when
+ * mkdtemp fails; testlib_rmtree removes it and all it holds.
+ */
+char		*testlib_tmpdir(const char *name);
+void		 testlib_rmtree(const char *);
+
 #endif /* TESTLIB_H */
