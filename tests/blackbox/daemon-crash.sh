@@ -8,28 +8,10 @@
 # is announced twice.
 . "$(dirname "$0")/lib.sh"
 
-R="/usr/bin/python3 $top_srcdir/tests/harness/registry.py"
-W="/usr/bin/python3 $top_srcdir/tests/harness/webhook.py"
-dpid=
-cleanup() {
-	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
-	$W stop "$TMP/wh" >/dev/null 2>&1
-	$R stop "$TMP/reg" >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 t0=$(date +%s)
-ADDR=$($R start "$TMP/reg" --owner $$ --max-lifetime 300) || {
-	echo "daemon-crash.sh: the harness registry did not start" >&2
-	exit 1
-}
+start_registry
 printf 'crash-test-secret\n' >"$TMP/secret"
-WADDR=$($W start "$TMP/wh" --owner $$ --max-lifetime 300 \
-    --secret-file "$TMP/secret") || {
-	echo "daemon-crash.sh: the webhook receiver did not start" >&2
-	exit 1
-}
+start_webhook "$TMP/secret"
 REC="$TMP/wh/received.jsonl"
 DB="$TMP/h.db"
 $R push "$ADDR" library/node:20 --seed 1 >/dev/null
@@ -54,17 +36,6 @@ secret_file = $TMP/secret
 scan = $TMP/tree
 poll_interval = 1h
 EOF
-
-# wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
-wait_for() {
-	n=$((${3:-10} * 10))
-	while [ "$n" -gt 0 ]; do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 # q SQL: one query on the database, as the sqlite3 shell prints it.
 q() {

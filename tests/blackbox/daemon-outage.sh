@@ -10,26 +10,10 @@
 # `outbox --retry` queues it for the next cycle.
 . "$(dirname "$0")/lib.sh"
 
-R="/usr/bin/python3 $top_srcdir/tests/harness/registry.py"
-W="/usr/bin/python3 $top_srcdir/tests/harness/webhook.py"
-cleanup() {
-	$W stop "$TMP/wh" >/dev/null 2>&1
-	$R stop "$TMP/reg" >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 t0=$(date +%s)
-ADDR=$($R start "$TMP/reg" --owner $$ --max-lifetime 300) || {
-	echo "daemon-outage.sh: the harness registry did not start" >&2
-	exit 1
-}
+start_registry
 printf 's3cret-for-the-outage\n' >"$TMP/secret"
-WADDR=$($W start "$TMP/wh" --owner $$ --max-lifetime 300 \
-    --secret-file "$TMP/secret") || {
-	echo "daemon-outage.sh: the webhook receiver did not start" >&2
-	exit 1
-}
+start_webhook "$TMP/secret"
 REC="$TMP/wh/received.jsonl"
 $R push "$ADDR" library/node:20 --seed 1 >/dev/null
 $R push "$ADDR" library/node:latest --seed 1 >/dev/null

@@ -7,21 +7,7 @@
 # listens on.
 . "$(dirname "$0")/lib.sh"
 
-R="/usr/bin/python3 $top_srcdir/tests/harness/registry.py"
-dpid=
-lpid=
-cleanup() {
-	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	$R stop "$TMP/reg" >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-ADDR=$($R start "$TMP/reg" --owner $$ --max-lifetime 300) || {
-	echo "daemon-signals.sh: the harness registry did not start" >&2
-	exit 1
-}
+start_registry
 $R push "$ADDR" library/node:20 --seed 1 >/dev/null
 
 # The listener: one line per datagram (newlines inside shown as '|'); it
@@ -44,18 +30,7 @@ with open(sys.argv[2], "a", buffering=1) as f:
             continue
         f.write(m.decode("utf-8", "replace").replace("\n", "|") + "\n")
 EOF
-lpid=$!
 
-# wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
-wait_for() {
-	n=$((${3:-10} * 10))
-	while [ "$n" -gt 0 ]; do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 wait_for "$TMP/notify.sock" "" 1 || [ -S "$TMP/notify.sock" ] ||
 	sleep 0.5
 

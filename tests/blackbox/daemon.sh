@@ -6,20 +6,9 @@
 # tag of a watched family gives one tag.added; each format's body.
 . "$(dirname "$0")/lib.sh"
 
-R="/usr/bin/python3 $top_srcdir/tests/harness/registry.py"
-W="/usr/bin/python3 $top_srcdir/tests/harness/webhook.py"
-trap '$R stop "$TMP/reg" >/dev/null 2>&1; $W stop "$TMP/wh" >/dev/null 2>&1;
-    rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM HUP
-ADDR=$($R start "$TMP/reg" --owner $$ --max-lifetime 300) || {
-	echo "daemon.sh: the harness registry did not start" >&2
-	exit 1
-}
+start_registry
 printf 's3cret-for-the-test\n' >"$TMP/secret"
-WADDR=$($W start "$TMP/wh" --owner $$ --secret-file "$TMP/secret") || {
-	echo "daemon.sh: the webhook receiver did not start" >&2
-	exit 1
-}
+start_webhook "$TMP/secret"
 RECV="$TMP/wh/received.jsonl"
 IMG="$ADDR/library/node"
 

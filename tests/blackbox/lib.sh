@@ -62,3 +62,44 @@ finish() {
 	[ "$failures" -eq 0 ] && [ "$checks" -gt 0 ]
 	exit $?
 }
+
+# wait_for FILE REGEX [SECONDS]: until a line of FILE matches (default 10 s).
+wait_for() {
+	n=$((${3:-10} * 10))
+	while [ "$n" -gt 0 ]; do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# The loopback harness (tests/harness): start_registry starts the
+# registry in $TMP/reg and sets ADDR; start_webhook [SECRET_FILE] starts
+# the receiver in $TMP/wh and sets WADDR.  Both die with this shell and
+# are stopped, with a daemon whose pid is in $dpid, by harness_cleanup,
+# which start_registry installs as the EXIT trap.
+R="/usr/bin/python3 $top_srcdir/tests/harness/registry.py"
+W="/usr/bin/python3 $top_srcdir/tests/harness/webhook.py"
+dpid=
+harness_cleanup() {
+	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	$W stop "$TMP/wh" >/dev/null 2>&1
+	$R stop "$TMP/reg" >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+start_registry() {
+	trap harness_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	ADDR=$($R start "$TMP/reg" --owner $$ --max-lifetime 300) || {
+		echo "$(basename "$0"): the harness registry did not start" >&2
+		exit 1
+	}
+}
+start_webhook() {
+	WADDR=$($W start "$TMP/wh" --owner $$ --max-lifetime 300 \
+	    ${1:+--secret-file "$1"}) || {
+		echo "$(basename "$0"): the webhook receiver did not start" >&2
+		exit 1
+	}
+}
