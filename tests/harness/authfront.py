@@ -85,6 +85,8 @@ import threading
 import time
 import urllib.parse
 
+from harnesslib import HarnessError, die, pid_alive, pid_serves, read_int
+
 DEFAULT_EXPIRES = 300
 DEFAULT_SERVICE = "registry.test"
 START_TIMEOUT = 10.0
@@ -95,46 +97,14 @@ REPO_PATH = re.compile(r"/v2/(.+?)/(manifests|blobs|tags)/.*")
 SCOPE = re.compile(r"repository:([^:]+):([a-z*,]+)")
 
 
-class HarnessError(Exception):
-    """A failure reported as one line on stderr, exit 1."""
-
-
-def die(msg):
-    raise HarnessError(msg)
+def pid_serves_dir(pid, d):
+    """pid is this program serving DIR d (not a recycled pid)."""
+    return pid_serves(pid, b"authfront", d)
 
 
 def paths(d):
     return {k: os.path.join(d, "authfront." + k)
             for k in ("port", "pid", "err", "exit", "log")}
-
-
-def read_int(path):
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:][:1] not in ("Z", "X", "")
-
-
-def pid_matches(pid, d):
-    """pid is alive and is this program serving d (not a recycled pid)."""
-    if pid is None or not pid_alive(pid):
-        return False
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            argv = f.read().split(b"\0")
-    except OSError:
-        return False
-    return any(b"authfront" in a for a in argv) and d.encode() in argv
 
 
 def rfc3339(t):
@@ -430,7 +400,7 @@ def ping(port):
 def stop_dir(d):
     p = paths(d)
     pid = read_int(p["pid"])
-    if pid_matches(pid, d):
+    if pid_serves_dir(pid, d):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE
         while pid_alive(pid) and time.monotonic() < deadline:
@@ -458,7 +428,7 @@ def cmd_start(args):
     check_backend(args.backend)
     if args.user is not None and ":" not in args.user:
         die("--user wants USER:PASSWORD")
-    if pid_matches(read_int(p["pid"]), d):
+    if pid_serves_dir(read_int(p["pid"]), d):
         die("an authfront is already running for %s; stop it first" % d)
     for k in ("port", "exit"):
         try:

@@ -32,6 +32,8 @@ import time
 import urllib.parse
 from datetime import datetime, timezone
 
+from harnesslib import HarnessError, die, read_int
+
 MT_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MT_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -53,14 +55,6 @@ HTTP_TIMEOUT = 10.0
 MAX_TAG_PAGES = 10000
 
 
-class HarnessError(Exception):
-    """A failure reported to the user as one line on stderr, exit 1."""
-
-
-def die(msg):
-    raise HarnessError(msg)
-
-
 def sha256_digest(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -77,14 +71,6 @@ def find_binary():
             return cand
     die("docker-registry not found: apt-get install docker-registry "
         "(scripts/install-deps.sh does it), or set TAGDRIFT_REGISTRY_BIN")
-
-
-def read_int(path):
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def pid_state(pid):

@@ -70,18 +70,17 @@ import sys
 import threading
 import time
 
+from harnesslib import HarnessError, die, pid_alive, pid_serves, read_int
+
 START_TIMEOUT = 10.0
 STOP_GRACE = 3.0
 CONTROL_POLL = 0.02
 MAX_BODY = 16 * 1024 * 1024
 
 
-class HarnessError(Exception):
-    """A failure reported as one line on stderr, exit 1."""
-
-
-def die(msg):
-    raise HarnessError(msg)
+def pid_serves_dir(pid, d):
+    """pid is this program serving DIR d (not a recycled pid)."""
+    return pid_serves(pid, b"_serve", d)
 
 
 def paths(d):
@@ -92,40 +91,11 @@ def paths(d):
         ("exit", "webhook.exit"))}
 
 
-def read_int(path):
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def write_atomic(path, text):
     tmp = "%s.tmp.%d" % (path, os.getpid())
     with open(tmp, "w") as f:
         f.write(text)
     os.rename(tmp, path)
-
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:][:1] not in ("Z", "X", "")
-
-
-def pid_matches(pid, d):
-    """pid is alive and is this harness serving DIR d (not a recycled pid)."""
-    if pid is None or not pid_alive(pid):
-        return False
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            argv = f.read().split(b"\0")
-    except OSError:
-        return False
-    return b"_serve" in argv and d.encode() in argv
 
 
 def now_rfc3339():
@@ -381,7 +351,7 @@ def cmd_serve(args):
 def stop_dir(d):
     p = paths(d)
     pid = read_int(p["pid"])
-    if pid_matches(pid, d):
+    if pid_serves_dir(pid, d):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -415,7 +385,7 @@ def cmd_start(args):
     d = os.path.abspath(args.dir)
     os.makedirs(d, exist_ok=True)
     p = paths(d)
-    if pid_matches(read_int(p["pid"]), d):
+    if pid_serves_dir(read_int(p["pid"]), d):
         die("a receiver is already running for %s; stop it first" % d)
     if args.secret_file:
         read_secret(args.secret_file)       # fail here, not in the server
@@ -456,7 +426,7 @@ def cmd_start(args):
 def control(d, **change):
     """Write the next control.json generation and wait until it is taken."""
     p = paths(d)
-    if not pid_matches(read_int(p["pid"]), d):
+    if not pid_serves_dir(read_int(p["pid"]), d):
         die("no receiver running for %s" % d)
     try:
         with open(p["control"]) as f:
