@@ -36,6 +36,14 @@ expect_grep "$TMP/out" "--webhook-secret-file FILE"
 expect_status 2 "$TAGDRIFT" daemon --poll-interval soon --once
 expect_grep "$TMP/err" "--poll-interval: invalid duration"
 expect_status 2 "$TAGDRIFT" daemon stray-argument
+# --log-json: every log line of a daemon cycle is a JSON object.
+: >"$TMP/empty.catalog"
+printf '[general]\ncatalog = %s\n' "$TMP/empty.catalog" >"$TMP/empty.conf"
+expect_status 0 "$TAGDRIFT" -c "$TMP/empty.conf" --db "$TMP/d.db" daemon \
+    --once --log-json
+expect_grep "$TMP/err" '"one cycle done"'
+jq -e -s 'length > 2 and all(.[]; type == "object")' "$TMP/err" \
+    >/dev/null 2>&1 && ok || fail "--log-json wrote a line that is not JSON"
 expect_status 2 "$TAGDRIFT" outbox --format xml
 
 # Global options go before or after the command; options may follow

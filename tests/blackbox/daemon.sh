@@ -101,6 +101,11 @@ expect_status 0 "$TAGDRIFT" --db "$TMP/h.db" outbox --all --format json
 expect_jq "$TMP/out" 'all(.[]; .state == "delivered" and .attempts == 1)' \
     "every event delivered at the first attempt"
 expect_jq "$TMP/out" "length == $n" "the outbox holds what was sent"
+expect_status 0 "$TAGDRIFT" --db "$TMP/h.db" outbox
+expect_grep "$TMP/out" "^the outbox is empty$"
+expect_status 0 "$TAGDRIFT" --db "$TMP/h.db" outbox --all
+[ "$(grep -c '^delivered [0-9a-f]\{32\} ' "$TMP/out")" -eq "$n" ] && ok ||
+	fail "outbox --all does not list the $n delivered events"
 
 # A 2xx with a body over the deliverer's 64 KiB cap still delivers (once).
 n=$(count)
